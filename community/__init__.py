@@ -1,0 +1,112 @@
+"""Hearth: a community platform a company owns.
+
+``create_app`` builds the Flask application: configuration, extensions, blueprints,
+error pages, security headers and the ``hearth`` CLI.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask
+
+from config import BASE_DIR, CONFIGS, Config
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config_name_or_object: str | type[Config] | object | None = None) -> Flask:
+    """Build the application for a configuration name, class or object.
+
+    Without an argument the name comes from ``HEARTH_CONFIG`` (default
+    ``development``). Raises RuntimeError when production has no SECRET_KEY.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    if config_name_or_object is None:
+        config_name_or_object = os.environ.get("HEARTH_CONFIG", "development")
+    if isinstance(config_name_or_object, str):
+        if config_name_or_object not in CONFIGS:
+            raise RuntimeError(
+                f"Unknown configuration {config_name_or_object!r}; use one of {sorted(CONFIGS)}."
+            )
+        config_name_or_object = CONFIGS[config_name_or_object]
+    app.config.from_object(config_name_or_object)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set; refusing to start without one.")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+
+    _configure_logging(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_templates(app)
+
+    from community import cli, errors_pages, health, security
+
+    security.init_security(app)
+    errors_pages.register_error_pages(app)
+    health.init_health(app)
+    cli.register_cli(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    # key=value lines, one event per line: easy to grep and to ship to a collector.
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO,
+            format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
+        )
+
+
+def _init_extensions(app: Flask) -> None:
+    from community.accounts.models import AnonymousViewer
+    from community.accounts.queries import load_user_for_session
+    from community.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.anonymous_user = AnonymousViewer
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user_for_session)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from community.accounts.views import bp as accounts_bp
+    from community.spaces.views import bp as spaces_bp
+    from community.topics.views import bp as topics_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(spaces_bp)
+    app.register_blueprint(topics_bp)
+
+
+def _register_templates(app: Flask) -> None:
+    from community import policy
+    from community.markdown import stored_html
+
+    app.jinja_env.globals.update(policy.TEMPLATE_PREDICATES)
+    app.jinja_env.filters["stored_html"] = stored_html
+    app.jinja_env.filters["datetime"] = _format_datetime
+    app.jinja_env.filters["isodatetime"] = lambda value: value.isoformat() if value else ""
+    app.jinja_env.autoescape = True
+
+
+def _format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%-d %b %Y, %H:%M UTC")

@@ -1,0 +1,117 @@
+"""The member account and the anonymous viewer that stands in for visitors."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from community.database import Base, StrEnumType, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from community.spaces.models import Membership
+
+EMAIL_MAX_LENGTH = 254
+USERNAME_MIN_LENGTH = 3
+USERNAME_MAX_LENGTH = 30
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+DISPLAY_NAME_MAX_LENGTH = 60
+PASSWORD_MIN_LENGTH = 12
+# Long passphrases are welcome; the cap only stops hashing megabytes per request.
+PASSWORD_MAX_LENGTH = 256
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased so the unique constraint is case-insensitive on every database.
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH), unique=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX_LENGTH))
+    # Discourse's approach: keep the chosen spelling for display and enforce
+    # uniqueness on a lower-cased copy, which works the same on SQLite and PostgreSQL.
+    username_lower: Mapped[str] = mapped_column(String(USERNAME_MAX_LENGTH), unique=True)
+    display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX_LENGTH))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(StrEnumType(Role), default=Role.MEMBER)
+    is_employee: Mapped[bool] = mapped_column(Boolean, default=False)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped to end every session and remember-me cookie of this member at once;
+    # it is part of the id Flask-Login stores, so an old cookie no longer loads.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="select"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+    # Flask-Login's protocol.
+    is_active = True
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    # What policy asks of a viewer.
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def is_moderator(self) -> bool:
+        """True for global moderators and admins."""
+        return self.role in (Role.MODERATOR, Role.ADMIN)
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def member_space_ids(self) -> frozenset[int]:
+        # The relationship loads once per request (one query) and reloads after a
+        # commit, so membership changes take effect on the next check.
+        return frozenset(m.space_id for m in self.memberships)
+
+    @property
+    def moderated_space_ids(self) -> frozenset[int]:
+        return frozenset(m.space_id for m in self.memberships if m.is_moderator)
+
+
+class AnonymousViewer:
+    """A visitor who has not signed in; answers policy's questions like a User."""
+
+    id = None
+    username = None
+    display_name = "Guest"
+    is_active = False
+    is_anonymous = True
+    is_authenticated = False
+    is_admin = False
+    is_moderator = False
+    is_employee = False
+    is_confirmed = False
+    member_space_ids: frozenset[int] = frozenset()
+    moderated_space_ids: frozenset[int] = frozenset()
+
+    def get_id(self) -> None:
+        return None
+
+
+Viewer = User | AnonymousViewer

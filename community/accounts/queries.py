@@ -1,0 +1,50 @@
+"""Reads of accounts for a viewer."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from community import policy
+from community.accounts.models import User, Viewer
+from community.errors import NotFound
+from community.extensions import db
+
+MEMBERS_PER_PAGE = 50
+
+
+def load_user_for_session(session_id: str) -> User | None:
+    """Flask-Login's user loader: ``"<id>:<session_version>"`` -> User or None.
+
+    An id whose version is not the member's current one belongs to a session that
+    was ended (sign-out, password change, "sign out everywhere").
+    """
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
+
+
+def get_member_for_admin_or_404(viewer: Viewer, user_id: int) -> User:
+    policy.require_manage_members(viewer)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound
+    return user
+
+
+def list_members_for_admin(viewer: Viewer, *, query: str = "", page: int = 1) -> list[User]:
+    policy.require_manage_members(viewer)
+    statement = select(User).order_by(User.username_lower)
+    query = query.strip().lower()
+    if query:
+        like = f"%{query.replace('%', '').replace('_', '')}%"
+        statement = statement.where((User.username_lower.like(like)) | (User.email.like(like)))
+    offset = (max(page, 1) - 1) * MEMBERS_PER_PAGE
+    return list(db.session.scalars(statement.limit(MEMBERS_PER_PAGE).offset(offset)))
+
+
+def count_members() -> int:
+    return db.session.scalar(select(func.count(User.id))) or 0

@@ -1,0 +1,252 @@
+"""Sign-up, sign-in, password and e-mail management, and member administration."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, login_user, logout_user
+
+from community.accounts import forms, queries, services
+from community.accounts.models import Role
+from community.errors import ValidationFailed
+from community.security import safe_next_url
+
+bp = Blueprint("accounts", __name__)
+
+UNPROCESSABLE = 422
+
+
+def _start_session(user: services.User, *, remember: bool = False) -> None:
+    # A fresh session at sign-in: nothing set before it (by anyone) carries over.
+    session.clear()
+    login_user(user, remember=remember)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("spaces.home"))
+    form = forms.SignUpForm()
+    if form.validate_on_submit():
+        try:
+            services.register_user(
+                email=form.email.data,
+                username=form.username.data,
+                display_name=form.display_name.data,
+                password=form.password.data,
+            )
+        except ValidationFailed as error:
+            form.add_error(error)
+        else:
+            session["signup_email"] = form.email.data.strip()
+            return redirect(url_for("accounts.signup_sent"))
+    status = UNPROCESSABLE if form.is_submitted() else 200
+    return render_template("accounts/signup.html", form=form), status
+
+
+@bp.get("/signup/sent")
+def signup_sent() -> ResponseReturnValue:
+    return render_template("accounts/signup_sent.html", email=session.get("signup_email"))
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str) -> ResponseReturnValue:
+    # The link from the e-mail opens a page with a button: a GET never changes
+    # state, and mail scanners that follow links confirm nothing.
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        user = services.confirm_email(token)
+        if user is None:
+            return render_template("accounts/link_invalid.html"), 404
+        if not current_user.is_authenticated or current_user.id != user.id:
+            _start_session(user)
+        flash("Your e-mail address is confirmed. Welcome!", "success")
+        return redirect(url_for("spaces.home"))
+    return render_template("accounts/confirm.html", form=form)
+
+
+@bp.post("/confirm/resend")
+@login_required
+def resend_confirmation() -> ResponseReturnValue:
+    if not current_user.is_confirmed:
+        services.send_confirmation(current_user)
+        flash(f"We sent a new confirmation link to {current_user.email}.", "info")
+    return redirect(safe_next_url(request.form.get("next")) or url_for("spaces.home"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    next_url = safe_next_url(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("spaces.home"))
+    form = forms.SignInForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.login.data, form.password.data)
+        if user is not None:
+            _start_session(user, remember=form.remember.data)
+            return redirect(next_url or url_for("spaces.home"))
+        # One message whether the address exists or the password is wrong.
+        form.form_errors.append("That e-mail or username and password do not match.")
+    status = UNPROCESSABLE if form.is_submitted() else 200
+    return render_template("accounts/login.html", form=form, next_url=next_url), status
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        # Signing out ends every session of this member, so a copied or replayed
+        # cookie (remember-me included) is anonymous from now on.
+        services.end_all_sessions(current_user)
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("spaces.home"))
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def reset_request() -> ResponseReturnValue:
+    form = forms.ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        # The same answer whether or not the address has an account.
+        return render_template("accounts/reset_sent.html")
+    status = UNPROCESSABLE if form.is_submitted() else 200
+    return render_template("accounts/reset_request.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    if services.user_for_reset_token(token) is None:
+        return render_template("accounts/link_invalid.html"), 404
+    form = forms.ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token, form.password.data)
+        except ValidationFailed as error:
+            form.add_error(error)
+        else:
+            _start_session(user)
+            flash("Your password is changed and you are signed in.", "success")
+            return redirect(url_for("spaces.home"))
+    status = UNPROCESSABLE if form.is_submitted() else 200
+    return render_template("accounts/reset_password.html", form=form), status
+
+
+@bp.get("/account")
+@login_required
+def settings() -> ResponseReturnValue:
+    return render_template(
+        "accounts/settings.html",
+        password_form=forms.ChangePasswordForm(prefix="pw"),
+        email_form=forms.ChangeEmailForm(prefix="em"),
+    )
+
+
+@bp.post("/account/password")
+@login_required
+def change_password() -> ResponseReturnValue:
+    password_form = forms.ChangePasswordForm(prefix="pw")
+    if password_form.validate_on_submit():
+        try:
+            user = services.change_password(
+                current_user,
+                current_password=password_form.current_password.data,
+                new_password=password_form.new_password.data,
+            )
+        except ValidationFailed as error:
+            password_form.add_error(error)
+        else:
+            # Every other session just ended; this one continues with the new version.
+            _start_session(user)
+            flash("Your password is changed. Other devices have been signed out.", "success")
+            return redirect(url_for("accounts.settings"))
+    return render_template(
+        "accounts/settings.html",
+        password_form=password_form,
+        email_form=forms.ChangeEmailForm(prefix="em"),
+    ), UNPROCESSABLE
+
+
+@bp.post("/account/email")
+@login_required
+def change_email() -> ResponseReturnValue:
+    email_form = forms.ChangeEmailForm(prefix="em")
+    if email_form.validate_on_submit():
+        try:
+            new_email = services.request_email_change(
+                current_user, password=email_form.password.data, new_email=email_form.new_email.data
+            )
+        except ValidationFailed as error:
+            email_form.add_error(error)
+        else:
+            flash(f"We sent a confirmation link to {new_email}.", "info")
+            return redirect(url_for("accounts.settings"))
+    return render_template(
+        "accounts/settings.html",
+        password_form=forms.ChangePasswordForm(prefix="pw"),
+        email_form=email_form,
+    ), UNPROCESSABLE
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email_change(token: str) -> ResponseReturnValue:
+    found = services.read_email_change_token(token)
+    if found is None:
+        return render_template("accounts/link_invalid.html"), 404
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_email_change(token)
+        except ValidationFailed as error:
+            flash(error.message, "error")
+            return render_template("accounts/link_invalid.html"), 409
+        flash("Your e-mail address is changed.", "success")
+        return redirect(url_for("spaces.home"))
+    return render_template("accounts/confirm_email_change.html", form=form, new_email=found[1])
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere() -> ResponseReturnValue:
+    services.end_all_sessions(current_user)
+    logout_user()
+    session.clear()
+    flash("You are signed out on every device.", "info")
+    return redirect(url_for("accounts.login"))
+
+
+# --- administration -----------------------------------------------------------
+
+
+@bp.get("/admin/members")
+@login_required
+def admin_members() -> ResponseReturnValue:
+    search = request.args.get("q", "")[:100]
+    page = request.args.get("page", 1, type=int)
+    members = queries.list_members_for_admin(current_user, query=search, page=page)
+    return render_template(
+        "accounts/admin_members.html",
+        members=members,
+        search=search,
+        page=page,
+        page_size=queries.MEMBERS_PER_PAGE,
+    )
+
+
+@bp.route("/admin/members/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def admin_member(user_id: int) -> ResponseReturnValue:
+    member = queries.get_member_for_admin_or_404(current_user, user_id)
+    form = forms.MemberAdminForm(obj=member)
+    if form.validate_on_submit():
+        try:
+            services.update_member(
+                current_user, member, role=Role(form.role.data), is_employee=form.is_employee.data
+            )
+        except ValidationFailed as error:
+            form.add_error(error)
+        else:
+            flash(f"Saved {member.username}.", "success")
+            return redirect(url_for("accounts.admin_member", user_id=member.id))
+    status = UNPROCESSABLE if form.is_submitted() else 200
+    return render_template("accounts/admin_member.html", member=member, form=form), status

@@ -1,0 +1,54 @@
+"""``flask --app wsgi hearth ...``: administration commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from community import demo
+from community.accounts import services as account_services
+from community.errors import ValidationFailed
+
+hearth = AppGroup("hearth", help="Hearth administration commands.")
+
+
+@hearth.command("create-admin")
+@click.option("--email", prompt=True, help="The admin's e-mail address.")
+@click.option("--username", prompt=True, help="The admin's username.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Asked for when not given (preferred: it stays out of shell history).",
+)
+@click.option("--display-name", default="", help="Shown beside posts; the username if empty.")
+def create_admin_command(email: str, username: str, password: str, display_name: str) -> None:
+    """Create a confirmed admin account."""
+    try:
+        user = account_services.create_admin(
+            email=email, username=username, password=password, display_name=display_name
+        )
+    except ValidationFailed as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Created admin {user.username} <{user.email}>.")
+
+
+@hearth.command("demo")
+def demo_command() -> None:
+    """Fill the database with a demo community (safe to run twice)."""
+    created = demo.load_demo_data(progress=click.echo)
+    if created:
+        click.echo("Demo data loaded.")
+    else:
+        click.echo("Demo data already present; nothing changed.")
+    click.echo("")
+    click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
+    for username, _display_name, email, role, is_employee, note in demo.DEMO_USERS:
+        badges = role + (", employee" if is_employee else "")
+        click.echo(f"  {username:<8} {email:<32} {badges:<20} {note}")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(hearth)

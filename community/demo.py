@@ -1,0 +1,113 @@
+"""Load the demo community (``flask --app wsgi hearth demo``).
+
+The content lives in ``demo_content``; this module turns it into rows through the
+same services members use, then spreads the activity over past weeks so that lists
+look like a living community.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from community.accounts.models import Role, User
+from community.accounts.services import hash_password
+from community.database import utcnow
+from community.demo_content import (
+    DEMO_MEMBERSHIPS,
+    DEMO_PASSWORD,
+    DEMO_SPACES,
+    DEMO_TOPICS,
+    DEMO_USERS,
+)
+from community.extensions import db
+from community.spaces.models import Membership, MembershipRole, Space, Visibility
+from community.topics import services as topic_services
+from community.topics.models import Post
+
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "load_demo_data"]
+
+# The demo's history reaches this far back; each topic gets its own day in it.
+HISTORY_DAYS = 60
+
+
+def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) -> bool:
+    """Create the demo users, spaces and topics; False when they already exist."""
+    first_username = DEMO_USERS[0][0]
+    if db.session.scalar(select(User).where(User.username_lower == first_username.lower())):
+        return False
+
+    now = utcnow()
+    password_hash = hash_password(DEMO_PASSWORD)
+    users: dict[str, User] = {}
+    for username, display_name, email, role, is_employee, _note in DEMO_USERS:
+        users[username] = User(
+            email=email.lower(),
+            username=username,
+            username_lower=username.lower(),
+            display_name=display_name,
+            password_hash=password_hash,
+            role=Role(role),
+            is_employee=is_employee,
+            email_confirmed_at=now - timedelta(days=HISTORY_DAYS + 30),
+            created_at=now - timedelta(days=HISTORY_DAYS + 30),
+        )
+    db.session.add_all(users.values())
+    progress(f"  {len(users)} members")
+
+    spaces: dict[str, Space] = {}
+    for position, (slug, name, visibility, description, is_listed) in enumerate(DEMO_SPACES):
+        spaces[slug] = Space(
+            slug=slug,
+            name=name,
+            visibility=Visibility(visibility),
+            description=description,
+            is_listed=is_listed,
+            position=position,
+        )
+    db.session.add_all(spaces.values())
+    for slug, username, role in DEMO_MEMBERSHIPS:
+        db.session.add(
+            Membership(space=spaces[slug], user=users[username], role=MembershipRole(role))
+        )
+    db.session.commit()
+    progress(f"  {len(spaces)} spaces, {len(DEMO_MEMBERSHIPS)} memberships")
+
+    for index, entry in enumerate(DEMO_TOPICS):
+        age_days = HISTORY_DAYS * (len(DEMO_TOPICS) - index) / len(DEMO_TOPICS)
+        _load_topic(entry, users, spaces, age_days=age_days)
+        progress(f"  topic {index + 1}/{len(DEMO_TOPICS)}: {entry['title'][:60]}")
+    return True
+
+
+def _load_topic(
+    entry: dict, users: dict[str, User], spaces: dict[str, Space], *, age_days: float
+) -> None:
+    space = spaces[entry["space"]]
+    author = users[entry["author"]]
+    topic = topic_services.create_topic(author, space, title=entry["title"], body=entry["body"])
+    started = utcnow() - timedelta(days=age_days)
+    moment = started
+    _backdate(topic.id, 1, moment)
+    for number, (username, body) in enumerate(entry.get("replies", []), start=2):
+        topic_services.reply_to_topic(users[username], topic, body=body)
+        # Replies follow within hours, the first ones faster: a responsive community.
+        moment = moment + timedelta(hours=1.5 * number, minutes=7 * number)
+        _backdate(topic.id, number, moment)
+    topic.created_at = started
+    topic.last_posted_at = moment
+    if entry.get("pinned"):
+        topic.is_pinned = True
+    if entry.get("locked"):
+        topic.locked_at = moment
+    db.session.commit()
+
+
+def _backdate(topic_id: int, post_number: int, moment: datetime) -> None:
+    post = db.session.scalar(
+        select(Post).where(Post.topic_id == topic_id, Post.post_number == post_number)
+    )
+    if post is not None:
+        post.created_at = moment

@@ -1,0 +1,262 @@
+"""Every answer to "may this viewer see or do this?".
+
+Three shapes of the same rules:
+
+- ``can_*`` returns a bool and has no side effects (views, services, templates);
+- ``require_*`` raises ``NotFound`` when the viewer may not even see the object
+  (hidden things do not exist for them) and ``Forbidden`` when they see it but may
+  not act;
+- ``*_clause`` is the SQL twin of a ``can_*``, for every query that lists things.
+
+Policy takes the viewer as an argument and never reads request globals.
+``tests/test_policy.py`` holds the role x space x action table and checks that each
+``can_*`` and its clause agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from community.accounts.models import Viewer
+from community.errors import Forbidden, NotFound
+from community.spaces.models import Space, Visibility
+from community.topics.models import Post, Topic
+
+# --- spaces -----------------------------------------------------------------
+
+
+def can_read_space(viewer: Viewer, space: Space) -> bool:
+    if viewer.is_admin:
+        return True
+    if space.visibility is Visibility.PUBLIC:
+        return True
+    if space.visibility is Visibility.EMPLOYEE:
+        return viewer.is_employee
+    # Closed: members only. Global moderators are not let in by their role: a
+    # customer or partner network is read by the people it was opened to.
+    return space.id in viewer.member_space_ids
+
+
+def require_read_space(viewer: Viewer, space: Space) -> None:
+    if not can_read_space(viewer, space):
+        raise NotFound  # the same answer as a wrong slug: hidden spaces don't exist
+
+
+def readable_spaces_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL twin of ``can_read_space``: a WHERE clause over ``Space``."""
+    if viewer.is_admin:
+        return true()
+    allowed = [Space.visibility == Visibility.PUBLIC]
+    if viewer.is_employee:
+        allowed.append(Space.visibility == Visibility.EMPLOYEE)
+    if viewer.member_space_ids:
+        allowed.append(
+            and_(
+                Space.visibility == Visibility.CLOSED,
+                Space.id.in_(sorted(viewer.member_space_ids)),
+            )
+        )
+    return or_(*allowed)
+
+
+def can_see_space_listing(viewer: Viewer, space: Space) -> bool:
+    """May the viewer see the space's name and description in the directory?"""
+    if can_read_space(viewer, space):
+        return True
+    # Signed-in members learn that a listed closed space exists, and how to join;
+    # employee spaces and unlisted closed spaces stay invisible.
+    if not viewer.is_authenticated:
+        return False
+    return space.visibility is Visibility.CLOSED and space.is_listed
+
+
+def listed_spaces_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL twin of ``can_see_space_listing``."""
+    readable = readable_spaces_clause(viewer)
+    if not viewer.is_authenticated:
+        return readable
+    return or_(readable, and_(Space.visibility == Visibility.CLOSED, Space.is_listed.is_(True)))
+
+
+def can_post_in_space(viewer: Viewer, space: Space) -> bool:
+    if not viewer.is_authenticated:
+        return False
+    if not viewer.is_confirmed:
+        return False
+    return can_read_space(viewer, space)
+
+
+def require_post_in_space(viewer: Viewer, space: Space) -> None:
+    require_read_space(viewer, space)
+    if not can_post_in_space(viewer, space):
+        raise Forbidden
+
+
+def can_moderate_space(viewer: Viewer, space: Space) -> bool:
+    if not viewer.is_authenticated:
+        return False
+    if not can_read_space(viewer, space):
+        return False
+    if viewer.is_moderator:
+        return True
+    return space.id in viewer.moderated_space_ids
+
+
+def require_moderate_space(viewer: Viewer, space: Space) -> None:
+    require_read_space(viewer, space)
+    if not can_moderate_space(viewer, space):
+        raise Forbidden
+
+
+def can_manage_spaces(viewer: Viewer) -> bool:
+    return viewer.is_admin
+
+
+def require_manage_spaces(viewer: Viewer) -> None:
+    if not can_manage_spaces(viewer):
+        raise NotFound  # the admin area does not exist for anyone else
+
+
+# --- topics and posts ---------------------------------------------------------
+
+
+def can_read_topic(viewer: Viewer, topic: Topic) -> bool:
+    if not can_read_space(viewer, topic.space):
+        return False
+    if topic.is_deleted:
+        return can_moderate_space(viewer, topic.space)
+    return True
+
+
+def require_read_topic(viewer: Viewer, topic: Topic) -> None:
+    if not can_read_topic(viewer, topic):
+        raise NotFound
+
+
+def visible_topics_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """Topics a viewer may see in lists: readable space, not deleted.
+
+    Lists leave deleted topics out for everyone, moderators included; moderators
+    reach them from the moderation tools.
+    """
+    readable_space_ids = select(Space.id).where(readable_spaces_clause(viewer))
+    return and_(Topic.deleted_at.is_(None), Topic.space_id.in_(readable_space_ids))
+
+
+def can_create_topic(viewer: Viewer, space: Space) -> bool:
+    return can_post_in_space(viewer, space)
+
+
+def can_reply(viewer: Viewer, topic: Topic) -> bool:
+    if not can_read_topic(viewer, topic):
+        return False
+    if topic.is_deleted:
+        return False
+    if not can_post_in_space(viewer, topic.space):
+        return False
+    if topic.is_locked:
+        return can_moderate_space(viewer, topic.space)
+    return True
+
+
+def require_reply(viewer: Viewer, topic: Topic) -> None:
+    require_read_topic(viewer, topic)
+    if not can_reply(viewer, topic):
+        raise Forbidden
+
+
+def can_read_post(viewer: Viewer, post: Post) -> bool:
+    if not can_read_topic(viewer, post.topic):
+        return False
+    if post.is_deleted:
+        return can_moderate_space(viewer, post.topic.space)
+    return True
+
+
+def require_read_post(viewer: Viewer, post: Post) -> None:
+    if not can_read_post(viewer, post):
+        raise NotFound
+
+
+def _is_author(viewer: Viewer, post: Post) -> bool:
+    return viewer.is_authenticated and post.author_id is not None and post.author_id == viewer.id
+
+
+def can_edit_post(viewer: Viewer, post: Post) -> bool:
+    if not can_read_post(viewer, post):
+        return False
+    if post.is_deleted:
+        return False
+    if can_moderate_space(viewer, post.topic.space):
+        return True
+    if not _is_author(viewer, post):
+        return False
+    # Authors edit while they may still post there and the topic is open.
+    if post.topic.is_locked:
+        return False
+    return can_post_in_space(viewer, post.topic.space)
+
+
+def require_edit_post(viewer: Viewer, post: Post) -> None:
+    require_read_post(viewer, post)
+    if not can_edit_post(viewer, post):
+        raise Forbidden
+
+
+def can_delete_post(viewer: Viewer, post: Post) -> bool:
+    if not can_read_post(viewer, post):
+        return False
+    if post.is_deleted:
+        return False
+    if can_moderate_space(viewer, post.topic.space):
+        return True
+    if not _is_author(viewer, post):
+        return False
+    return not post.topic.is_locked
+
+
+def require_delete_post(viewer: Viewer, post: Post) -> None:
+    require_read_post(viewer, post)
+    if not can_delete_post(viewer, post):
+        raise Forbidden
+
+
+def can_view_revisions(viewer: Viewer, post: Post) -> bool:
+    # Revisions are part of the post's public record, like Discourse's edit history.
+    return can_read_post(viewer, post)
+
+
+def can_pin_topic(viewer: Viewer, topic: Topic) -> bool:
+    return can_read_topic(viewer, topic) and can_moderate_space(viewer, topic.space)
+
+
+def can_lock_topic(viewer: Viewer, topic: Topic) -> bool:
+    return can_read_topic(viewer, topic) and can_moderate_space(viewer, topic.space)
+
+
+def require_moderate_topic(viewer: Viewer, topic: Topic) -> None:
+    require_read_topic(viewer, topic)
+    if not can_moderate_space(viewer, topic.space):
+        raise Forbidden
+
+
+# --- members ------------------------------------------------------------------
+
+
+def can_manage_members(viewer: Viewer) -> bool:
+    """Change roles and the employee flag."""
+    return viewer.is_admin
+
+
+def require_manage_members(viewer: Viewer) -> None:
+    if not can_manage_members(viewer):
+        raise NotFound
+
+
+# The names templates may call; registered as Jinja globals by create_app.
+TEMPLATE_PREDICATES = {
+    name: value
+    for name, value in list(globals().items())
+    if name.startswith("can_") and callable(value)
+}

@@ -1,0 +1,1 @@
+"""Spaces: public, closed and employee communities, and their memberships."""

@@ -1,0 +1,49 @@
+"""Space administration forms."""
+
+from __future__ import annotations
+
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from community.accounts.models import USERNAME_MAX_LENGTH
+from community.forms import BaseForm
+from community.spaces.models import (
+    SPACE_DESCRIPTION_MAX_LENGTH,
+    SPACE_NAME_MAX_LENGTH,
+    SPACE_SLUG_MAX_LENGTH,
+    MembershipRole,
+    Visibility,
+)
+
+VISIBILITY_CHOICES = [
+    (Visibility.PUBLIC.value, "Public: anyone can read; confirmed members post"),
+    (Visibility.CLOSED.value, "Closed: only its members read and post"),
+    (Visibility.EMPLOYEE.value, "Employee: staff only"),
+]
+
+
+class SpaceForm(BaseForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=SPACE_NAME_MAX_LENGTH)])
+    slug = StringField(
+        "Address (slug)", validators=[DataRequired(), Length(max=SPACE_SLUG_MAX_LENGTH)]
+    )
+    description = TextAreaField(
+        "Description", validators=[Length(max=SPACE_DESCRIPTION_MAX_LENGTH)]
+    )
+    visibility = SelectField("Who can read it", choices=VISIBILITY_CHOICES)
+    is_listed = BooleanField("List it in the directory (closed spaces: name and description only)")
+
+
+class AddMemberForm(BaseForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=USERNAME_MAX_LENGTH)])
+    role = SelectField(
+        "Role in this space",
+        choices=[
+            (MembershipRole.MEMBER.value, "Member"),
+            (MembershipRole.MODERATOR.value, "Moderator"),
+        ],
+    )
+
+
+class RemoveMemberForm(BaseForm):
+    """A button."""

@@ -1,0 +1,72 @@
+"""Spaces and memberships."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from community.accounts.models import User
+from community.database import Base, StrEnumType, UTCDateTime, utcnow
+
+SPACE_NAME_MAX_LENGTH = 80
+SPACE_SLUG_MAX_LENGTH = 60
+SPACE_SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SPACE_DESCRIPTION_MAX_LENGTH = 2000
+
+
+class Visibility(enum.StrEnum):
+    PUBLIC = "public"
+    CLOSED = "closed"
+    EMPLOYEE = "employee"
+
+
+class MembershipRole(enum.StrEnum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+
+
+class Space(Base):
+    __tablename__ = "spaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(SPACE_SLUG_MAX_LENGTH), unique=True)
+    name: Mapped[str] = mapped_column(String(SPACE_NAME_MAX_LENGTH))
+    description: Mapped[str] = mapped_column(Text, default="")
+    visibility: Mapped[Visibility] = mapped_column(StrEnumType(Visibility))
+    # Closed spaces are listed by name to signed-in members so they can ask to
+    # join; an unlisted one is known only to its members.
+    is_listed: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    topic_count: Mapped[int] = mapped_column(Integer, default=0)
+    post_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="space", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Space {self.slug} {self.visibility}>"
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("space_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[MembershipRole] = mapped_column(
+        StrEnumType(MembershipRole), default=MembershipRole.MEMBER
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    space: Mapped[Space] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role is MembershipRole.MODERATOR

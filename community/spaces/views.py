@@ -1,0 +1,147 @@
+"""The home page, space pages and space administration."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from community import policy
+from community.errors import ValidationFailed
+from community.spaces import forms, queries, services
+from community.spaces.models import MembershipRole, Visibility
+from community.topics import queries as topic_queries
+
+bp = Blueprint("spaces", __name__)
+
+UNPROCESSABLE = 422
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    return render_template(
+        "spaces/home.html",
+        spaces=queries.list_directory_spaces(current_user),
+        recent_topics=topic_queries.list_recent_topics(current_user),
+    )
+
+
+@bp.get("/s/<slug>")
+def show(slug: str) -> ResponseReturnValue:
+    space = queries.get_listed_space_or_404(current_user, slug)
+    if not policy.can_read_space(current_user, space):
+        # A listed closed space: its name, description and how to join; no content.
+        return render_template("spaces/closed.html", space=space)
+    cursor = topic_queries.TopicCursor.decode(request.args.get("after"))
+    page = topic_queries.list_space_topics(
+        current_user, space, after=cursor, per_page=current_app.config["TOPICS_PER_PAGE"]
+    )
+    return render_template("spaces/show.html", space=space, page=page, is_first_page=cursor is None)
+
+
+# --- administration -----------------------------------------------------------
+
+
+@bp.get("/admin/spaces")
+@login_required
+def admin_index() -> ResponseReturnValue:
+    return render_template(
+        "spaces/admin_index.html", spaces=queries.list_spaces_for_admin(current_user)
+    )
+
+
+@bp.route("/admin/spaces/new", methods=["GET", "POST"])
+@login_required
+def admin_new() -> ResponseReturnValue:
+    policy.require_manage_spaces(current_user)
+    form = forms.SpaceForm()
+    if request.method == "GET":
+        form.is_listed.data = True
+    if form.validate_on_submit():
+        try:
+            space = services.create_space(
+                current_user,
+                name=form.name.data,
+                slug=form.slug.data,
+                description=form.description.data,
+                visibility=Visibility(form.visibility.data),
+                is_listed=form.is_listed.data,
+            )
+        except ValidationFailed as error:
+            form.add_error(error)
+        else:
+            flash(f"Space “{space.name}” created.", "success")
+            return redirect(url_for("spaces.show", slug=space.slug))
+    status = UNPROCESSABLE if form.is_submitted() else 200
+    return render_template("spaces/admin_form.html", form=form, space=None), status
+
+
+@bp.route("/admin/spaces/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def admin_edit(slug: str) -> ResponseReturnValue:
+    space = queries.get_space_for_admin_or_404(current_user, slug)
+    form = forms.SpaceForm(obj=space)
+    if form.validate_on_submit():
+        try:
+            services.update_space(
+                current_user,
+                space,
+                name=form.name.data,
+                slug=form.slug.data,
+                description=form.description.data,
+                visibility=Visibility(form.visibility.data),
+                is_listed=form.is_listed.data,
+            )
+        except ValidationFailed as error:
+            form.add_error(error)
+        else:
+            flash(f"Space “{space.name}” saved.", "success")
+            return redirect(url_for("spaces.admin_edit", slug=space.slug))
+    status = UNPROCESSABLE if form.is_submitted() else 200
+    return _render_admin_edit(space, form, forms.AddMemberForm(), status)
+
+
+def _render_admin_edit(
+    space: services.Space, form: forms.SpaceForm, member_form: forms.AddMemberForm, status: int
+) -> ResponseReturnValue:
+    return render_template(
+        "spaces/admin_form.html",
+        form=form,
+        space=space,
+        member_form=member_form,
+        remove_form=forms.RemoveMemberForm(),
+        memberships=queries.list_memberships_for_admin(current_user, space),
+    ), status
+
+
+@bp.post("/admin/spaces/<slug>/members")
+@login_required
+def admin_add_member(slug: str) -> ResponseReturnValue:
+    space = queries.get_space_for_admin_or_404(current_user, slug)
+    member_form = forms.AddMemberForm()
+    if member_form.validate_on_submit():
+        member = queries.find_user_by_username(member_form.username.data)
+        try:
+            if member is None:
+                raise ValidationFailed("username", "No member has that username.")
+            services.add_member(
+                current_user, space, member, role=MembershipRole(member_form.role.data)
+            )
+        except ValidationFailed as error:
+            member_form.add_error(error)
+        else:
+            flash(f"{member.username} is now a {member_form.role.data} of {space.name}.", "success")
+            return redirect(url_for("spaces.admin_edit", slug=space.slug))
+    return _render_admin_edit(space, forms.SpaceForm(obj=space), member_form, UNPROCESSABLE)
+
+
+@bp.post("/admin/spaces/<slug>/members/<int:user_id>/remove")
+@login_required
+def admin_remove_member(slug: str, user_id: int) -> ResponseReturnValue:
+    space = queries.get_space_for_admin_or_404(current_user, slug)
+    form = forms.RemoveMemberForm()
+    if form.validate_on_submit():
+        member = queries.get_membership_for_admin_or_404(current_user, space, user_id).user
+        services.remove_member(current_user, space, member)
+        flash(f"{member.username} was removed from {space.name}.", "success")
+    return redirect(url_for("spaces.admin_edit", slug=space.slug))

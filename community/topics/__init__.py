@@ -1,0 +1,1 @@
+"""Topics: threads, their posts, revisions, and Markdown rendering at write time."""

@@ -1,0 +1,118 @@
+"""Topics, posts and post revisions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from community.accounts.models import User
+from community.database import Base, StrEnumType, UTCDateTime, utcnow
+from community.spaces.models import Space
+
+TITLE_MIN_LENGTH = 5
+TITLE_MAX_LENGTH = 200
+BODY_MAX_LENGTH = 30_000
+
+
+class TopicKind(enum.StrEnum):
+    DISCUSSION = "discussion"
+    QUESTION = "question"
+    IDEA = "idea"
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+    __table_args__ = (
+        # The space's topic list: pinned first, then by last activity; the id breaks
+        # ties so keyset pagination ("after this row") is exact and stays an index
+        # range scan however deep the page.
+        Index("ix_topics_space_listing", "space_id", "is_pinned", "last_posted_at", "id"),
+        # The home page's recent activity across the spaces a viewer may read.
+        Index("ix_topics_last_posted_at_id", "last_posted_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    # Nullable so that a deleted member's topics can stay under "former member".
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[TopicKind] = mapped_column(StrEnumType(TopicKind), default=TopicKind.DISCUSSION)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH))
+    # Posts in the topic, the first one included; maintained with atomic updates.
+    post_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The highest post number handed out; never decreases, so numbers stay unique.
+    last_post_number: Mapped[int] = mapped_column(Integer, default=0)
+    is_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_poster_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    space: Mapped[Space] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    last_poster: Mapped[User | None] = relationship(foreign_keys=[last_poster_id])
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def reply_count(self) -> int:
+        return max(self.post_count - 1, 0)
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    __table_args__ = (UniqueConstraint("topic_id", "post_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    post_number: Mapped[int] = mapped_column(Integer)
+    body_source: Mapped[str] = mapped_column(Text)
+    # Rendered and sanitised once at write time by community.markdown; pages print it.
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revision_count: Mapped[int] = mapped_column(Integer, default=0)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    topic: Mapped[Topic] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+
+    @property
+    def is_first(self) -> bool:
+        return self.post_number == 1
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class PostRevision(Base):
+    """The text of a post (and its topic's title, for first posts) before an edit."""
+
+    __tablename__ = "post_revisions"
+    __table_args__ = (UniqueConstraint("post_id", "revision_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    revision_number: Mapped[int] = mapped_column(Integer)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    title: Mapped[str | None] = mapped_column(String(TITLE_MAX_LENGTH))
+    body_source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    editor: Mapped[User | None] = relationship()

@@ -1,0 +1,145 @@
+"""Reads of topics and posts for a viewer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import joinedload, selectinload
+
+from community import policy
+from community.accounts.models import Viewer
+from community.errors import NotFound
+from community.extensions import db
+from community.spaces.models import Space
+from community.topics.models import Post, PostRevision, Topic
+
+RECENT_TOPICS_ON_HOME = 20
+
+
+@dataclass(frozen=True)
+class TopicCursor:
+    """A position in a topic list: the (last_posted_at, id) of the last row shown."""
+
+    last_posted_at: datetime
+    topic_id: int
+
+    def encode(self) -> str:
+        micros = int(self.last_posted_at.timestamp() * 1_000_000)
+        return f"{micros}.{self.topic_id}"
+
+    @classmethod
+    def decode(cls, raw: str | None) -> TopicCursor | None:
+        """The cursor, or None for a missing or malformed one (shown as page one)."""
+        if not raw:
+            return None
+        micros, _, topic_id = raw.partition(".")
+        if not micros.isdigit() or not topic_id.isdigit() or len(micros) > 20:
+            return None
+        try:
+            moment = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
+        except (OverflowError, ValueError, OSError):
+            return None
+        return cls(moment, int(topic_id))
+
+
+@dataclass(frozen=True)
+class TopicPage:
+    pinned: list[Topic]
+    topics: list[Topic]
+    next_cursor: TopicCursor | None
+
+
+def _with_people(statement):  # noqa: ANN001 - a Select in, the same Select out
+    return statement.options(joinedload(Topic.author), joinedload(Topic.last_poster))
+
+
+def list_space_topics(
+    viewer: Viewer, space: Space, *, after: TopicCursor | None, per_page: int
+) -> TopicPage:
+    """A page of the space's topics: pinned ones on the first page, then by activity.
+
+    Keyset pagination on (last_posted_at, id) keeps page 500 an index range scan,
+    as cheap as page 1.
+    """
+    policy.require_read_space(viewer, space)
+    visible = (Topic.space_id == space.id, Topic.deleted_at.is_(None))
+    pinned: list[Topic] = []
+    if after is None:
+        pinned = list(
+            db.session.scalars(
+                _with_people(select(Topic))
+                .where(*visible, Topic.is_pinned.is_(True))
+                .order_by(Topic.last_posted_at.desc(), Topic.id.desc())
+            )
+        )
+    statement = (
+        _with_people(select(Topic))
+        .where(*visible, Topic.is_pinned.is_(False))
+        .order_by(Topic.last_posted_at.desc(), Topic.id.desc())
+        .limit(per_page + 1)
+    )
+    if after is not None:
+        statement = statement.where(
+            tuple_(Topic.last_posted_at, Topic.id) < tuple_(after.last_posted_at, after.topic_id)
+        )
+    topics = list(db.session.scalars(statement))
+    next_cursor = None
+    if len(topics) > per_page:
+        topics = topics[:per_page]
+        last = topics[-1]
+        next_cursor = TopicCursor(last.last_posted_at, last.id)
+    return TopicPage(pinned=pinned, topics=topics, next_cursor=next_cursor)
+
+
+def list_recent_topics(viewer: Viewer, *, limit: int = RECENT_TOPICS_ON_HOME) -> list[Topic]:
+    statement = (
+        _with_people(select(Topic))
+        .where(policy.visible_topics_clause(viewer))
+        .options(joinedload(Topic.space))
+        .order_by(Topic.last_posted_at.desc(), Topic.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(statement))
+
+
+def get_readable_topic_or_404(viewer: Viewer, topic_id: int) -> Topic:
+    topic = db.session.get(Topic, topic_id, options=[joinedload(Topic.space)])
+    if topic is None:
+        raise NotFound
+    policy.require_read_topic(viewer, topic)
+    return topic
+
+
+def get_readable_post_or_404(viewer: Viewer, post_id: int) -> Post:
+    post = db.session.get(Post, post_id, options=[joinedload(Post.topic).joinedload(Topic.space)])
+    if post is None:
+        raise NotFound
+    policy.require_read_post(viewer, post)
+    return post
+
+
+def list_topic_posts(viewer: Viewer, topic: Topic, *, page: int, per_page: int) -> list[Post]:
+    """One page of a topic's posts by number; numbers are never reused, so a page is
+    an exact range on the (topic_id, post_number) index."""
+    policy.require_read_topic(viewer, topic)
+    first = (page - 1) * per_page + 1
+    statement = (
+        select(Post)
+        .where(Post.topic_id == topic.id, Post.post_number.between(first, first + per_page - 1))
+        .options(selectinload(Post.author))
+        .order_by(Post.post_number)
+    )
+    return list(db.session.scalars(statement))
+
+
+def list_post_revisions(viewer: Viewer, post: Post) -> list[PostRevision]:
+    policy.require_read_post(viewer, post)
+    statement = (
+        select(PostRevision)
+        .where(PostRevision.post_id == post.id)
+        .options(selectinload(PostRevision.editor))
+        .order_by(PostRevision.revision_number.desc())
+    )
+    return list(db.session.scalars(statement))

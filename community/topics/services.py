@@ -1,0 +1,205 @@
+"""Writing topics and posts: create, reply, edit, delete, pin, lock."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select, update
+
+from community import policy
+from community.accounts.models import User
+from community.database import utcnow
+from community.errors import ValidationFailed
+from community.extensions import db
+from community.markdown import render_markdown
+from community.spaces.models import Space
+from community.topics.models import (
+    BODY_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    TITLE_MIN_LENGTH,
+    Post,
+    PostRevision,
+    Topic,
+    TopicKind,
+)
+
+log = logging.getLogger(__name__)
+
+
+def check_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if len(title) < TITLE_MIN_LENGTH:
+        raise ValidationFailed("title", f"A title needs at least {TITLE_MIN_LENGTH} characters.")
+    if len(title) > TITLE_MAX_LENGTH:
+        raise ValidationFailed(
+            "title",
+            f"A title has at most {TITLE_MAX_LENGTH} characters; this one has {len(title)}.",
+        )
+    return title
+
+
+def check_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed("body", "Write something first.")
+    if len(body) > BODY_MAX_LENGTH:
+        raise ValidationFailed(
+            "body",
+            f"A post has at most {BODY_MAX_LENGTH:,} characters; this one has {len(body):,}.",
+        )
+    return body
+
+
+def create_topic(
+    actor: User,
+    space: Space,
+    *,
+    title: str,
+    body: str,
+    kind: TopicKind = TopicKind.DISCUSSION,
+) -> Topic:
+    """Start a topic with its first post; raises ValidationFailed, NotFound, Forbidden."""
+    policy.require_post_in_space(actor, space)
+    title = check_title(title)
+    body = check_body(body)
+    now = utcnow()
+    topic = Topic(
+        space=space,
+        author=actor,
+        kind=kind,
+        title=title,
+        post_count=1,
+        last_post_number=1,
+        created_at=now,
+        last_posted_at=now,
+        last_poster=actor,
+    )
+    post = Post(
+        topic=topic,
+        author=actor,
+        post_number=1,
+        body_source=body,
+        body_html=render_markdown(body),
+        created_at=now,
+    )
+    db.session.add_all([topic, post])
+    db.session.execute(
+        update(Space)
+        .where(Space.id == space.id)
+        .values(topic_count=Space.topic_count + 1, post_count=Space.post_count + 1)
+    )
+    db.session.commit()
+    log.info("topic.created user_id=%s topic_id=%s space_id=%s", actor.id, topic.id, space.id)
+    return topic
+
+
+def reply_to_topic(actor: User, topic: Topic, *, body: str) -> Post:
+    """Add a post to a topic; raises ValidationFailed, NotFound, Forbidden."""
+    policy.require_reply(actor, topic)
+    body = check_body(body)
+    now = utcnow()
+    # One atomic UPDATE both counts the post and hands out its number, so two
+    # replies at the same moment never get the same number or lose a count.
+    post_number = db.session.execute(
+        update(Topic)
+        .where(Topic.id == topic.id)
+        .values(
+            post_count=Topic.post_count + 1,
+            last_post_number=Topic.last_post_number + 1,
+            last_posted_at=now,
+            last_poster_id=actor.id,
+        )
+        .returning(Topic.last_post_number)
+    ).scalar_one()
+    db.session.execute(
+        update(Space).where(Space.id == topic.space_id).values(post_count=Space.post_count + 1)
+    )
+    post = Post(
+        topic_id=topic.id,
+        author=actor,
+        post_number=post_number,
+        body_source=body,
+        body_html=render_markdown(body),
+        created_at=now,
+    )
+    db.session.add(post)
+    db.session.commit()
+    log.info("post.created user_id=%s topic_id=%s post_id=%s", actor.id, topic.id, post.id)
+    return post
+
+
+def edit_post(actor: User, post: Post, *, body: str, title: str | None = None) -> Post:
+    """Change a post (and its topic's title, for a first post), keeping a revision."""
+    policy.require_edit_post(actor, post)
+    body = check_body(body)
+    topic = post.topic
+    new_title = check_title(title) if (title is not None and post.is_first) else topic.title
+    if body == post.body_source and new_title == topic.title:
+        return post
+    post.revision_count = Post.revision_count + 1
+    db.session.flush()
+    db.session.refresh(post, ["revision_count"])
+    db.session.add(
+        PostRevision(
+            post_id=post.id,
+            revision_number=post.revision_count,
+            editor_id=actor.id,
+            title=topic.title if post.is_first else None,
+            body_source=post.body_source,
+        )
+    )
+    post.body_source = body
+    post.body_html = render_markdown(body)
+    post.edited_at = utcnow()
+    topic.title = new_title
+    db.session.commit()
+    log.info("post.edited user_id=%s post_id=%s", actor.id, post.id)
+    return post
+
+
+def delete_post(actor: User, post: Post) -> Post:
+    """Soft-delete a post; deleting the first post deletes the topic."""
+    policy.require_delete_post(actor, post)
+    now = utcnow()
+    topic = post.topic
+    post.deleted_at = now
+    post.deleted_by_id = actor.id
+    if post.is_first:
+        topic.deleted_at = now
+        topic_posts = select(Topic.post_count).where(Topic.id == topic.id).scalar_subquery()
+        db.session.execute(
+            update(Space)
+            .where(Space.id == topic.space_id)
+            .values(topic_count=Space.topic_count - 1, post_count=Space.post_count - topic_posts)
+        )
+    else:
+        db.session.execute(
+            update(Topic).where(Topic.id == topic.id).values(post_count=Topic.post_count - 1)
+        )
+        db.session.execute(
+            update(Space).where(Space.id == topic.space_id).values(post_count=Space.post_count - 1)
+        )
+    db.session.commit()
+    log.info("post.deleted user_id=%s post_id=%s first=%s", actor.id, post.id, post.is_first)
+    return post
+
+
+def set_topic_pinned(actor: User, topic: Topic, *, is_pinned: bool) -> Topic:
+    policy.require_moderate_topic(actor, topic)
+    topic.is_pinned = is_pinned
+    db.session.commit()
+    log.info("topic.pinned user_id=%s topic_id=%s pinned=%s", actor.id, topic.id, is_pinned)
+    return topic
+
+
+def set_topic_locked(actor: User, topic: Topic, *, is_locked: bool) -> Topic:
+    policy.require_moderate_topic(actor, topic)
+    topic.locked_at = utcnow() if is_locked else None
+    db.session.commit()
+    log.info("topic.locked user_id=%s topic_id=%s locked=%s", actor.id, topic.id, is_locked)
+    return topic
+
+
+def preview(body: str) -> str:
+    """The HTML a post would be saved as: the very function that saves it."""
+    return render_markdown(check_body(body))

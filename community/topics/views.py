@@ -1,0 +1,182 @@
+"""Topic pages, posting, editing and moderation of topics."""
+
+from __future__ import annotations
+
+import math
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from community import policy
+from community.errors import ValidationFailed
+from community.spaces import queries as space_queries
+from community.topics import forms, queries, services
+from community.topics.models import Post, Topic
+
+bp = Blueprint("topics", __name__)
+
+UNPROCESSABLE = 422
+
+
+def _post_url(post: Post) -> str:
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    page = math.ceil(post.post_number / per_page)
+    return url_for("topics.show", topic_id=post.topic_id, page=page if page > 1 else None) + (
+        f"#post-{post.post_number}"
+    )
+
+
+@bp.route("/s/<slug>/new", methods=["GET", "POST"])
+@login_required
+def new(slug: str) -> ResponseReturnValue:
+    space = space_queries.get_readable_space_or_404(current_user, slug)
+    policy.require_post_in_space(current_user, space)
+    form = forms.TopicForm()
+    if form.validate_on_submit():
+        try:
+            topic = services.create_topic(
+                current_user, space, title=form.title.data, body=form.body.data
+            )
+        except ValidationFailed as error:
+            form.add_error(error)
+        else:
+            return redirect(url_for("topics.show", topic_id=topic.id))
+    status = UNPROCESSABLE if form.is_submitted() else 200
+    return render_template("topics/new.html", space=space, form=form), status
+
+
+@bp.get("/t/<int:topic_id>")
+def show(topic_id: int) -> ResponseReturnValue:
+    topic = queries.get_readable_topic_or_404(current_user, topic_id)
+    return _render_topic(topic, forms.ReplyForm(), 200)
+
+
+def _render_topic(topic: Topic, reply_form: forms.ReplyForm, status: int) -> ResponseReturnValue:
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    page_count = max(math.ceil(topic.last_post_number / per_page), 1)
+    page = request.args.get("page", 1, type=int)
+    if not 1 <= page <= page_count:
+        return render_template("errors/error.html", code=404), 404
+    posts = queries.list_topic_posts(current_user, topic, page=page, per_page=per_page)
+    return render_template(
+        "topics/show.html",
+        topic=topic,
+        posts=posts,
+        page=page,
+        page_count=page_count,
+        reply_form=reply_form,
+        toggle_form=forms.ToggleForm(),
+        delete_form=forms.DeleteForm(),
+    ), status
+
+
+@bp.post("/t/<int:topic_id>/reply")
+@login_required
+def reply(topic_id: int) -> ResponseReturnValue:
+    topic = queries.get_readable_topic_or_404(current_user, topic_id)
+    policy.require_reply(current_user, topic)
+    form = forms.ReplyForm()
+    if form.validate_on_submit():
+        try:
+            post = services.reply_to_topic(current_user, topic, body=form.body.data)
+        except ValidationFailed as error:
+            form.add_error(error)
+        else:
+            return redirect(_post_url(post))
+    return _render_topic(topic, form, UNPROCESSABLE)
+
+
+@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id: int) -> ResponseReturnValue:
+    post = queries.get_readable_post_or_404(current_user, post_id)
+    policy.require_edit_post(current_user, post)
+    form = forms.EditPostForm(
+        data={"title": post.topic.title, "body": post.body_source}
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        try:
+            services.edit_post(
+                current_user,
+                post,
+                body=form.body.data,
+                title=form.title.data if post.is_first else None,
+            )
+        except ValidationFailed as error:
+            form.add_error(error)
+        else:
+            flash("Your changes are saved.", "success")
+            return redirect(_post_url(post))
+    status = UNPROCESSABLE if form.is_submitted() else 200
+    return render_template("topics/edit.html", post=post, form=form), status
+
+
+@bp.post("/p/<int:post_id>/delete")
+@login_required
+def delete(post_id: int) -> ResponseReturnValue:
+    post = queries.get_readable_post_or_404(current_user, post_id)
+    policy.require_delete_post(current_user, post)
+    form = forms.DeleteForm()
+    if not form.validate_on_submit():
+        return render_template("errors/error.html", code=400), 400
+    services.delete_post(current_user, post)
+    if post.is_first:
+        flash("The topic was deleted.", "success")
+        return redirect(url_for("spaces.show", slug=post.topic.space.slug))
+    flash("The post was deleted.", "success")
+    return redirect(url_for("topics.show", topic_id=post.topic_id))
+
+
+@bp.get("/p/<int:post_id>/revisions")
+def revisions(post_id: int) -> ResponseReturnValue:
+    post = queries.get_readable_post_or_404(current_user, post_id)
+    return render_template(
+        "topics/revisions.html",
+        post=post,
+        revisions=queries.list_post_revisions(current_user, post),
+    )
+
+
+@bp.post("/t/<int:topic_id>/pin")
+@login_required
+def pin(topic_id: int) -> ResponseReturnValue:
+    topic = queries.get_readable_topic_or_404(current_user, topic_id)
+    form = forms.ToggleForm()
+    if form.validate_on_submit():
+        services.set_topic_pinned(current_user, topic, is_pinned=form.value.data == "on")
+        flash("Pinned." if topic.is_pinned else "Unpinned.", "success")
+    return redirect(url_for("topics.show", topic_id=topic.id))
+
+
+@bp.post("/t/<int:topic_id>/lock")
+@login_required
+def lock(topic_id: int) -> ResponseReturnValue:
+    topic = queries.get_readable_topic_or_404(current_user, topic_id)
+    form = forms.ToggleForm()
+    if form.validate_on_submit():
+        services.set_topic_locked(current_user, topic, is_locked=form.value.data == "on")
+        flash("Locked: only moderators can reply." if topic.is_locked else "Unlocked.", "success")
+    return redirect(url_for("topics.show", topic_id=topic.id))
+
+
+@bp.post("/preview")
+@login_required
+def preview() -> ResponseReturnValue:
+    """Render Markdown exactly as saving would (used by the editor's Preview tab)."""
+    try:
+        html = services.preview(request.form.get("body", ""))
+    except ValidationFailed as error:
+        return jsonify(error=error.message), UNPROCESSABLE
+    return jsonify(html=html)

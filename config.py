@@ -1,0 +1,106 @@
+"""Configuration classes, read from environment variables.
+
+`create_app()` picks one by name (``development``, ``testing``, ``production``) from
+its argument or from ``HEARTH_CONFIG``; every setting a deployment changes comes from
+the environment so that the same code runs on a laptop and behind gunicorn.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import ClassVar
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+# One megabyte is ample for a post (bodies are capped far below it); uploads get
+# their own limit when they land.
+DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
+
+
+def _env_list(name: str) -> tuple[str, ...]:
+    raw = os.environ.get(name, "")
+    return tuple(item.strip().lower() for item in raw.split(",") if item.strip())
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'hearth.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL")
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    EMPLOYEE_EMAIL_DOMAINS = _env_list("EMPLOYEE_EMAIL_DOMAINS")
+
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")  # console | smtp | memory
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Hearth <no-reply@localhost>")
+
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH))
+    # werkzeug's current default (scrypt); tests swap in a cheap method for speed.
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - an algorithm name
+    CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
+    RESET_TOKEN_MAX_AGE = 3600
+    TOPICS_PER_PAGE = 30
+    POSTS_PER_PAGE = 50
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    WTF_CSRF_TIME_LIMIT = 3600 * 8
+    SEND_HSTS = False
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    # A fixed development key keeps sessions across restarts of `make run`; it is
+    # never used in production, which refuses to start without SECRET_KEY.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-not-secret"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    MAIL_BACKEND = "memory"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - an algorithm name
+    BASE_URL = "http://localhost"
+    EMPLOYEE_EMAIL_DOMAINS = ("staff.example",)
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    # The __Host- prefix makes browsers refuse the cookie unless it is Secure,
+    # host-only and path=/, so a sibling subdomain cannot plant or read it.
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_NAME = "__Host-remember"
+    PREFERRED_URL_SCHEME = "https"
+    SEND_HSTS = True
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,61 @@
+// Small progressive enhancements; every page works without this file.
+"use strict";
+
+function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
+// Buttons with data-confirm ask before submitting their form.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) {
+    event.preventDefault();
+  }
+});
+
+// Editors get a Write/Preview toggle. The preview comes from the server, from the
+// same function that renders the post when it is saved.
+function setUpEditor(editor) {
+  const textarea = editor.querySelector("textarea");
+  const preview = editor.querySelector(".editor-preview");
+  if (!textarea || !preview) return;
+  const tabs = document.createElement("div");
+  tabs.className = "editor-tabs";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "button button-small button-secondary";
+  button.textContent = "Preview";
+  button.setAttribute("aria-pressed", "false");
+  tabs.append(button);
+  editor.prepend(tabs);
+
+  button.addEventListener("click", async () => {
+    const showing = button.getAttribute("aria-pressed") === "true";
+    if (showing) {
+      preview.hidden = true;
+      textarea.closest(".field").hidden = false;
+      button.setAttribute("aria-pressed", "false");
+      button.textContent = "Preview";
+      textarea.focus();
+      return;
+    }
+    const body = new URLSearchParams({ body: textarea.value, csrf_token: csrfToken() });
+    const response = await fetch(editor.dataset.previewUrl, {
+      method: "POST",
+      body,
+      headers: { "X-CSRFToken": csrfToken() },
+      credentials: "same-origin",
+    });
+    const data = await response.json().catch(() => ({ error: "Preview failed." }));
+    // The server's HTML is the sanitised output of the save pipeline.
+    preview.innerHTML = data.html || "";
+    if (data.error) preview.textContent = data.error;
+    preview.hidden = false;
+    textarea.closest(".field").hidden = true;
+    button.setAttribute("aria-pressed", "true");
+    button.textContent = "Write";
+  });
+}
+
+document.querySelectorAll(".editor[data-preview-url]").forEach(setUpEditor);

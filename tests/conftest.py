@@ -1,0 +1,240 @@
+"""Fixtures: an app per database, a rolled-back transaction per test, personas.
+
+The schema comes from the migrations, once per database per session. Every test
+then runs inside an outer transaction that is rolled back at its end; the code
+under test commits to SAVEPOINTs inside it (``join_transaction_mode``).
+
+The suite runs on SQLite, and again on PostgreSQL when ``TEST_DATABASE_URL`` is set:
+the ``database_url`` fixture is parametrised, so each test id says which database.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
+
+from community import create_app
+from community.accounts.models import Role, User
+from community.extensions import db
+from community.mail import outbox
+from community.spaces.models import Space, Visibility
+from config import TestingConfig
+from tests import factories
+
+DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _reset_postgresql(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'hearth-test.db'}"
+    url = os.environ["TEST_DATABASE_URL"]
+    _reset_postgresql(url)
+    return url
+
+
+def make_test_app(database_url: str, **overrides: object) -> Flask:
+    config = type(
+        "TestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides}
+    )
+    return create_app(config)
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run in a fresh context, as in production.
+
+    Without this, a request would reuse the app context the test pushed, sharing
+    ``g`` (and so Flask-Login's cached user) and the test's database session.
+    """
+
+    def open(self, *args: object, **kwargs: object):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        # The request committed through its own session; read fresh state after it.
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    app = make_test_app(database_url)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        flask_migrate.upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections before the interpreter does
+
+
+class _ConnectionBoundSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy's session, but always on the test's connection."""
+
+    def get_bind(self, *args: object, **kwargs: object) -> sa.Connection:
+        return self.bind
+
+
+@pytest.fixture
+def database(app: Flask) -> Iterator[sa.Connection]:
+    """Run the test in a transaction that is rolled back afterwards."""
+    with app.app_context():
+        connection = db.engine.connect()
+    transaction = connection.begin()
+    original_session = db.session
+    db.session = db._make_scoped_session(
+        {
+            "class_": _ConnectionBoundSession,
+            "bind": connection,
+            "join_transaction_mode": "create_savepoint",
+        }
+    )
+    context = app.app_context()
+    context.push()
+    outbox(app).clear()
+    try:
+        yield connection
+    finally:
+        db.session.remove()
+        context.pop()
+        db.session = original_session
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, database: sa.Connection) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf-token" content="([^"]+)"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def post_form(client: FlaskClient):
+    """POST a form as a browser would: fetch a page for its CSRF token first."""
+
+    def post(client_: FlaskClient, url: str, data: dict) -> object:
+        page = client_.get("/")
+        return client_.post(url, data={**data, "csrf_token": csrf_token_from(page.text)})
+
+    return post
+
+
+def sign_in(client_: FlaskClient, user: User, *, password: str = factories.PASSWORD) -> None:
+    page = client_.get("/login")
+    response = client_.post(
+        "/login",
+        data={
+            "login": user.username,
+            "password": password,
+            "csrf_token": csrf_token_from(page.text),
+        },
+    )
+    assert response.status_code == 302, response.text
+
+
+# --- personas -------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """Users of every role and a space of every kind, with one topic each."""
+
+    users: dict[str, User | None]
+    spaces: dict[str, Space]
+
+    def user(self, persona: str) -> User | None:
+        return self.users[persona]
+
+
+PERSONAS = (
+    "anonymous",
+    "unconfirmed",
+    "member",
+    "closed_member",
+    "employee",
+    "space_moderator",
+    "moderator",
+    "admin",
+)
+SPACE_KINDS = ("public", "closed", "employee")
+
+
+@pytest.fixture
+def world(database: sa.Connection) -> World:
+    users: dict[str, User | None] = {
+        "anonymous": None,
+        "unconfirmed": factories.make_user(username="unconfirmed", is_confirmed=False),
+        "member": factories.make_user(username="member"),
+        "closed_member": factories.make_user(username="closedmember"),
+        "employee": factories.make_user(username="employee", is_employee=True),
+        "space_moderator": factories.make_user(username="spacemod"),
+        "moderator": factories.make_user(username="moderator", role=Role.MODERATOR),
+        "admin": factories.make_user(username="admin", role=Role.ADMIN),
+    }
+    spaces = {
+        "public": factories.make_space(
+            visibility=Visibility.PUBLIC, slug="town-square", name="Town Square",
+            moderators=(users["space_moderator"],),
+        ),
+        "closed": factories.make_space(
+            visibility=Visibility.CLOSED, slug="inner-circle", name="Inner Circle",
+            members=(users["closed_member"],), moderators=(users["space_moderator"],),
+        ),
+        "employee": factories.make_space(
+            visibility=Visibility.EMPLOYEE, slug="staff-lounge", name="Staff Lounge",
+        ),
+    }  # fmt: skip
+    return World(users=users, spaces=spaces)
+
+
+@pytest.fixture
+def client_as(app: Flask, world: World):
+    """A signed-in client for a persona (anonymous: a client with no session)."""
+
+    def make(persona: str) -> FlaskClient:
+        new_client = app.test_client()
+        user = world.user(persona)
+        if user is not None:
+            sign_in(new_client, user)
+        return new_client
+
+    return make
+
+
+@contextmanager
+def count_queries(connection: sa.Connection) -> Iterator[list[str]]:
+    """Collect the SQL statements run on ``connection`` inside the block."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            statements.append(statement)
+
+    sa.event.listen(connection, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", record)

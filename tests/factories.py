@@ -1,0 +1,89 @@
+"""Keyword-only factory functions for the objects tests need.
+
+Rows that carry invariants (topics, posts) are made through the services, so a test
+never sees a state the application could not produce.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from community.accounts.models import Role, User
+from community.accounts.services import hash_password
+from community.database import utcnow
+from community.extensions import db
+from community.spaces.models import Membership, MembershipRole, Space, Visibility
+from community.topics import services as topic_services
+from community.topics.models import Post, Topic, TopicKind
+
+PASSWORD = "correct horse battery staple"
+_sequence = itertools.count(1)
+
+
+def make_user(
+    *,
+    username: str | None = None,
+    email: str | None = None,
+    display_name: str | None = None,
+    role: Role = Role.MEMBER,
+    is_employee: bool = False,
+    is_confirmed: bool = True,
+    password: str = PASSWORD,
+) -> User:
+    number = next(_sequence)
+    username = username or f"user{number}"
+    user = User(
+        email=(email or f"{username}@example.com").lower(),
+        username=username,
+        username_lower=username.lower(),
+        display_name=display_name or f"Display {username}",
+        password_hash=hash_password(password),
+        role=role,
+        is_employee=is_employee,
+        email_confirmed_at=utcnow() if is_confirmed else None,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_space(
+    *,
+    visibility: Visibility = Visibility.PUBLIC,
+    slug: str | None = None,
+    name: str | None = None,
+    is_listed: bool = True,
+    members: tuple[User, ...] = (),
+    moderators: tuple[User, ...] = (),
+) -> Space:
+    number = next(_sequence)
+    space = Space(
+        slug=slug or f"space-{number}",
+        name=name or f"Space {number}",
+        description=f"About space {number}",
+        visibility=visibility,
+        is_listed=is_listed,
+    )
+    db.session.add(space)
+    for user in members:
+        db.session.add(Membership(space=space, user=user, role=MembershipRole.MEMBER))
+    for user in moderators:
+        db.session.add(Membership(space=space, user=user, role=MembershipRole.MODERATOR))
+    db.session.commit()
+    return space
+
+
+def make_topic(
+    space: Space,
+    *,
+    author: User,
+    title: str | None = None,
+    body: str = "The first post of this topic.",
+    kind: TopicKind = TopicKind.DISCUSSION,
+) -> Topic:
+    title = title or f"Topic number {next(_sequence)}"
+    return topic_services.create_topic(author, space, title=title, body=body, kind=kind)
+
+
+def make_reply(topic: Topic, *, author: User, body: str = "A reply.") -> Post:
+    return topic_services.reply_to_topic(author, topic, body=body)

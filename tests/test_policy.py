@@ -1,0 +1,173 @@
+"""The permission matrix: every persona x every space kind x every action.
+
+The table is written out by hand on purpose: it is the specification, read by
+people, and a change to a rule must change a line here.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from community import policy
+from community.accounts import services as account_services
+from community.accounts.models import AnonymousViewer
+from community.extensions import db
+from community.spaces import services as space_services
+from community.spaces.models import Space, Visibility
+from community.topics import services as topic_services
+from community.topics.models import Post, Topic
+from tests import factories
+from tests.conftest import PERSONAS, SPACE_KINDS
+
+Y, N = True, False
+
+#                    public closed employee
+READ = {
+    "anonymous":       (Y, N, N),
+    "unconfirmed":     (Y, N, N),
+    "member":          (Y, N, N),
+    "closed_member":   (Y, Y, N),
+    "employee":        (Y, N, Y),
+    "space_moderator": (Y, Y, N),
+    "moderator":       (Y, N, N),
+    "admin":           (Y, Y, Y),
+}  # fmt: skip
+POST = {
+    "anonymous":       (N, N, N),
+    "unconfirmed":     (N, N, N),
+    "member":          (Y, N, N),
+    "closed_member":   (Y, Y, N),
+    "employee":        (Y, N, Y),
+    "space_moderator": (Y, Y, N),
+    "moderator":       (Y, N, N),
+    "admin":           (Y, Y, Y),
+}  # fmt: skip
+MODERATE = {
+    "anonymous":       (N, N, N),
+    "unconfirmed":     (N, N, N),
+    "member":          (N, N, N),
+    "closed_member":   (N, N, N),
+    "employee":        (N, N, N),
+    "space_moderator": (Y, Y, N),
+    "moderator":       (Y, N, N),
+    "admin":           (Y, Y, Y),
+}  # fmt: skip
+# Seeing the space's name in the directory (a listed closed space shows to members
+# who could ask to join; employee spaces stay invisible).
+LISTED = {
+    "anonymous":       (Y, N, N),
+    "unconfirmed":     (Y, Y, N),
+    "member":          (Y, Y, N),
+    "closed_member":   (Y, Y, N),
+    "employee":        (Y, Y, Y),
+    "space_moderator": (Y, Y, N),
+    "moderator":       (Y, Y, N),
+    "admin":           (Y, Y, Y),
+}  # fmt: skip
+
+CASES = [(persona, kind) for persona in PERSONAS for kind in SPACE_KINDS]
+
+
+def _viewer(world, persona):
+    return world.user(persona) or AnonymousViewer()
+
+
+@pytest.mark.parametrize(("persona", "kind"), CASES)
+def test_policy_matrix_space_actions(world, persona, kind):
+    viewer = _viewer(world, persona)
+    space = world.spaces[kind]
+    column = SPACE_KINDS.index(kind)
+    topic = factories.make_topic(space, author=world.user("admin"))
+
+    assert policy.can_read_space(viewer, space) is READ[persona][column]
+    assert policy.can_read_topic(viewer, topic) is READ[persona][column]
+    assert policy.can_create_topic(viewer, space) is POST[persona][column]
+    assert policy.can_reply(viewer, topic) is POST[persona][column]
+    assert policy.can_moderate_space(viewer, space) is MODERATE[persona][column]
+    assert policy.can_pin_topic(viewer, topic) is MODERATE[persona][column]
+    assert policy.can_lock_topic(viewer, topic) is MODERATE[persona][column]
+    assert policy.can_see_space_listing(viewer, space) is LISTED[persona][column]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_readable_spaces_clause_agrees_with_can_read_space(world, persona):
+    viewer = _viewer(world, persona)
+    unlisted = factories.make_space(visibility=Visibility.CLOSED, is_listed=False)
+    spaces = [*world.spaces.values(), unlisted]
+
+    in_sql = set(db.session.scalars(select(Space.id).where(policy.readable_spaces_clause(viewer))))
+    in_python = {space.id for space in spaces if policy.can_read_space(viewer, space)}
+    assert in_sql == in_python
+
+    listed_sql = set(
+        db.session.scalars(select(Space.id).where(policy.listed_spaces_clause(viewer)))
+    )
+    listed_python = {space.id for space in spaces if policy.can_see_space_listing(viewer, space)}
+    assert listed_sql == listed_python
+    assert unlisted.id not in listed_sql or persona == "admin"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_visible_topics_clause_agrees_with_can_read_topic(world, persona):
+    viewer = _viewer(world, persona)
+    admin = world.user("admin")
+    topics = [factories.make_topic(space, author=admin) for space in world.spaces.values()]
+    deleted = factories.make_topic(world.spaces["public"], author=admin)
+    first_post = db.session.scalar(select(Post).where(Post.topic_id == deleted.id))
+    topic_services.delete_post(admin, first_post)
+
+    in_sql = set(db.session.scalars(select(Topic.id).where(policy.visible_topics_clause(viewer))))
+    expected = {t.id for t in topics if policy.can_read_topic(viewer, t)}
+    assert in_sql == expected
+    assert deleted.id not in in_sql
+
+
+def test_post_author_may_edit_and_delete_own_post_but_not_others(world):
+    space = world.spaces["public"]
+    author, other = world.user("member"), world.user("closed_member")
+    topic = factories.make_topic(space, author=author)
+    reply = factories.make_reply(topic, author=other)
+
+    assert policy.can_edit_post(author, reply) is False
+    assert policy.can_delete_post(author, reply) is False
+    assert policy.can_edit_post(other, reply) is True
+    assert policy.can_delete_post(other, reply) is True
+    assert policy.can_edit_post(world.user("space_moderator"), reply) is True
+    assert policy.can_edit_post(world.user("employee"), reply) is False
+
+
+def test_author_loses_edit_rights_when_topic_is_locked(world):
+    author = world.user("member")
+    topic = factories.make_topic(world.spaces["public"], author=author)
+    reply = factories.make_reply(topic, author=author)
+    topic_services.set_topic_locked(world.user("moderator"), topic, is_locked=True)
+
+    assert policy.can_edit_post(author, reply) is False
+    assert policy.can_reply(author, topic) is False
+    assert policy.can_reply(world.user("moderator"), topic) is True
+
+
+def test_former_closed_member_loses_access_after_membership_ends(world):
+    closed = world.spaces["closed"]
+    member = world.user("closed_member")
+    assert policy.can_read_space(member, closed) is True
+
+    space_services.remove_member(world.user("admin"), closed, member)
+
+    assert policy.can_read_space(member, closed) is False
+
+
+def test_employee_space_closes_when_employee_flag_is_removed(world):
+    employee = world.user("employee")
+    account_services.update_member(
+        world.user("admin"), employee, role=employee.role, is_employee=False
+    )
+    assert policy.can_read_space(employee, world.spaces["employee"]) is False
+
+
+def test_only_admins_manage_spaces_and_members(world):
+    for persona in PERSONAS:
+        viewer = _viewer(world, persona)
+        assert policy.can_manage_spaces(viewer) is (persona == "admin")
+        assert policy.can_manage_members(viewer) is (persona == "admin")
