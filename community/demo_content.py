@@ -141,8 +141,8 @@ For account or billing issues, contact support via https://example.com/lumen/sup
         "title": "Introduce yourself!",
         "pinned": True,
         "body": """New here? Tell us who you are, where you're lighting things up, and what
-you'd like to get out of the community. I'll start: I'm Ada, I run the community at Lumen Labs, and my
-flat has exactly one Lumen bulb that I use to test everything before it ships.""",
+you'd like to get out of the community. I'll start: I'm Ada, I run the community at
+Lumen Labs, and my flat has exactly one Lumen bulb that I use to test everything before it ships.""",
         "replies": [
             (
                 "jules",
