@@ -142,7 +142,8 @@ For account or billing issues, contact support via https://example.com/lumen/sup
         "pinned": True,
         "body": """New here? Tell us who you are, where you're lighting things up, and what
 you'd like to get out of the community. I'll start: I'm Ada, I run the community at
-Lumen Labs, and my flat has exactly one Lumen bulb that I use to test everything before it ships.""",
+Lumen Labs, and my flat has exactly one Lumen bulb that I use to test everything before
+it ships.""",
         "replies": [
             (
                 "jules",
