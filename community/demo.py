@@ -31,6 +31,7 @@ __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "load_demo_data"]
 
 # The demo's history reaches this far back; each topic gets its own day in it.
 HISTORY_DAYS = 60
+AGE_STRIDE = 7
 
 
 def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) -> bool:
@@ -75,8 +76,12 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
     db.session.commit()
     progress(f"  {len(spaces)} spaces, {len(DEMO_MEMBERSHIPS)} memberships")
 
+    count = len(DEMO_TOPICS)
     for index, entry in enumerate(DEMO_TOPICS):
-        age_days = HISTORY_DAYS * (len(DEMO_TOPICS) - index) / len(DEMO_TOPICS)
+        # Interleave the spaces over time (a stride coprime with the count visits
+        # every slot once), so each space has recent and older conversations.
+        slot = (index * AGE_STRIDE) % count
+        age_days = HISTORY_DAYS * (count - slot) / count
         _load_topic(entry, users, spaces, age_days=age_days)
         progress(f"  topic {index + 1}/{len(DEMO_TOPICS)}: {entry['title'][:60]}")
     return True
