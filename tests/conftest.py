@@ -238,3 +238,25 @@ def count_queries(connection: sa.Connection) -> Iterator[list[str]]:
         yield statements
     finally:
         sa.event.remove(connection, "before_cursor_execute", record)
+
+
+# --- figures for the CI log ---------------------------------------------------------
+
+_browser_results: dict[str, dict[str, int]] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if "tests/browser/" not in report.nodeid or report.when != "call":
+        return
+    database = "postgresql" if "[postgresql" in report.nodeid else "sqlite"
+    counts = _browser_results.setdefault(database, {"journeys": 0, "passed": 0})
+    counts["journeys"] += 1
+    counts["passed"] += int(report.passed)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for database, counts in sorted(_browser_results.items()):
+        terminalreporter.write_line(
+            f"FIGURE browser-journeys db={database} journeys={counts['journeys']} "
+            f"passed={counts['passed']}"
+        )

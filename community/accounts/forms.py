@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from community.accounts.models import (
@@ -59,5 +60,7 @@ class ConfirmForm(BaseForm):
 
 
 class MemberAdminForm(BaseForm):
-    role = SelectField("Role", choices=[(role.value, role.value.title()) for role in Role])
+    role = SelectField(
+        "Role", choices=[SelectChoice(role.value, role.value.title()) for role in Role]
+    )
     is_employee = BooleanField("Verified employee")

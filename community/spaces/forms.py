@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from community.accounts.models import USERNAME_MAX_LENGTH
@@ -16,9 +17,9 @@ from community.spaces.models import (
 )
 
 VISIBILITY_CHOICES = [
-    (Visibility.PUBLIC.value, "Public: anyone can read; confirmed members post"),
-    (Visibility.CLOSED.value, "Closed: only its members read and post"),
-    (Visibility.EMPLOYEE.value, "Employee: staff only"),
+    SelectChoice(Visibility.PUBLIC.value, "Public: anyone can read; confirmed members post"),
+    SelectChoice(Visibility.CLOSED.value, "Closed: only its members read and post"),
+    SelectChoice(Visibility.EMPLOYEE.value, "Employee: staff only"),
 ]
 
 
@@ -39,8 +40,8 @@ class AddMemberForm(BaseForm):
     role = SelectField(
         "Role in this space",
         choices=[
-            (MembershipRole.MEMBER.value, "Member"),
-            (MembershipRole.MODERATOR.value, "Moderator"),
+            SelectChoice(MembershipRole.MEMBER.value, "Member"),
+            SelectChoice(MembershipRole.MODERATOR.value, "Moderator"),
         ],
     )
 

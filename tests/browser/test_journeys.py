@@ -1,0 +1,163 @@
+"""End-to-end journeys in Chromium, driven through labels and buttons as a person would."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from community.accounts import services as account_services
+from community.extensions import db
+from community.spaces.models import Space, Visibility
+from tests import factories
+from tests.browser.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "a long and lovely passphrase"
+_numbers = itertools.count(1)
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}{next(_numbers)}"
+
+
+def _make_admin(live_server: LiveServer) -> str:
+    username = _unique("boss")
+    with live_server.app.app_context():
+        account_services.create_admin(
+            email=f"{username}@example.com", username=username, password=PASSWORD
+        )
+    return username
+
+
+def _make_public_space(live_server: LiveServer, name: str) -> str:
+    slug = name.lower().replace(" ", "-")
+    with live_server.app.app_context():
+        db.session.add(Space(slug=slug, name=name, visibility=Visibility.PUBLIC))
+        db.session.commit()
+    return slug
+
+
+def _sign_up(page, live_server: LiveServer, username: str) -> None:
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Join").click()
+    page.get_by_label("E-mail").fill(f"{username}@example.org")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Display name").fill(f"{username.title()} Tester")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_role("heading", name="Check your inbox").wait_for()
+
+
+def _sign_in(page, live_server: LiveServer, login: str, *, remember: bool = False) -> None:
+    page.goto(live_server.url + "/login")
+    page.get_by_label("E-mail or username").fill(login)
+    page.get_by_label("Password").fill(PASSWORD)
+    if remember:
+        page.get_by_label("Keep me signed in on this device").check()
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+
+
+def test_journey_newcomer_signs_up_confirms_and_starts_a_conversation(page, live_server):
+    space_slug = _make_public_space(live_server, _unique("Help Desk "))
+    username = _unique("newcomer")
+
+    _sign_up(page, live_server, username)
+    page.goto(live_server.link_in_last_mail_to(f"{username}@example.org"))
+    page.get_by_role("button", name="Confirm my address").click()
+    page.get_by_text("Your e-mail address is confirmed").wait_for()
+
+    page.goto(f"{live_server.url}/s/{space_slug}")
+    page.get_by_role("link", name="New topic").click()
+    page.get_by_label("Title").fill("My hub blinks amber after the update")
+    page.get_by_label("Message").fill("It started **last night**. Any idea?")
+    page.get_by_role("button", name="Post topic").click()
+    page.get_by_role("heading", name="My hub blinks amber after the update").wait_for()
+    assert page.locator(".post-body strong").first.inner_text() == "last night"
+
+    # The editor's preview comes from the same renderer as saving.
+    page.get_by_label("Your reply").fill("Fixed it with a _restart_.")
+    page.get_by_role("button", name="Preview").click()
+    assert page.locator(".editor-preview em").inner_text() == "restart"
+    page.get_by_role("button", name="Write").click()
+    page.get_by_role("button", name="Post reply").click()
+    page.locator("#post-2").get_by_text("Fixed it with a").wait_for()
+
+    page.locator("#post-2").get_by_role("link", name="Edit").click()
+    page.get_by_label("Message").fill("Fixed it with a restart of the hub.")
+    page.get_by_role("button", name="Save changes").click()
+    page.locator("#post-2").get_by_role("link", name="edited").click()
+    page.get_by_role("heading", name="History").wait_for()
+    assert "Fixed it with a _restart_." in page.content()
+
+
+def test_journey_bad_input_keeps_the_text_and_says_why(page, live_server):
+    space_slug = _make_public_space(live_server, _unique("Feedback "))
+    admin = _make_admin(live_server)
+    _sign_in(page, live_server, admin)
+
+    page.goto(f"{live_server.url}/s/{space_slug}/new")
+    page.get_by_label("Title").fill("Hey")
+    page.get_by_label("Message").fill("A body I do not want to type again.")
+    page.get_by_role("button", name="Post topic").click()
+
+    assert page.get_by_text("A title needs at least 5 characters.").is_visible()
+    assert page.get_by_label("Message").input_value() == "A body I do not want to type again."
+    assert page.get_by_label("Title").input_value() == "Hey"
+
+
+def test_journey_admin_opens_a_closed_space_to_one_member(page, browser, live_server):
+    admin = _make_admin(live_server)
+    member = _unique("partner")
+    outsider = _unique("outsider")
+    with live_server.app.app_context():
+        for username in (member, outsider):
+            factories.make_user(username=username, password=PASSWORD)
+
+    _sign_in(page, live_server, admin)
+    page.get_by_role("link", name="Spaces").click()
+    page.get_by_role("link", name="New space").click()
+    name = _unique("Partner Lab ")
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Address (slug)").fill(name.lower().replace(" ", "-"))
+    page.get_by_label("Who can read it").select_option("closed")
+    page.get_by_role("button", name="Create space").click()
+    page.get_by_role("heading", name=name).wait_for()
+    page.get_by_role("link", name="Edit space").click()
+    page.get_by_label("Username").fill(member)
+    page.get_by_role("button", name="Add").click()
+    page.get_by_text(f"{member} is now a member of {name}").wait_for()
+    space_url = f"{live_server.url}/s/{name.lower().replace(' ', '-')}"
+
+    member_context = browser.new_context()
+    member_page = member_context.new_page()
+    _sign_in(member_page, live_server, member)
+    member_page.goto(space_url)
+    assert member_page.get_by_role("link", name="New topic").is_visible()
+    member_context.close()
+
+    outsider_context = browser.new_context()
+    outsider_page = outsider_context.new_page()
+    _sign_in(outsider_page, live_server, outsider)
+    outsider_page.goto(space_url)
+    # Signed-in outsiders learn the listed space exists and how to join, nothing more.
+    assert outsider_page.get_by_role("heading", name="This is a closed space").is_visible()
+    assert not outsider_page.get_by_role("link", name="New topic").is_visible()
+    outsider_context.close()
+
+
+def test_journey_sign_out_ends_the_remembered_session(page, live_server):
+    admin = _make_admin(live_server)
+    _sign_in(page, live_server, admin, remember=True)
+    cookies = page.context.cookies()
+
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_text("You are signed out.").wait_for()
+
+    # Put the old cookies back, as a thief who copied them would.
+    page.context.clear_cookies()
+    page.context.add_cookies(cookies)
+    page.goto(live_server.url + "/account")
+    page.get_by_role("heading", name="Sign in").wait_for()
