@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -122,9 +121,11 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
     page.on("pageerror", lambda error: console_errors.append(str(error)))
     page.on(
         "console",
-        lambda message: console_errors.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            console_errors.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
     )
     yield page
     report = getattr(request.node, "rep_call", None)
@@ -139,11 +140,9 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa: ANN201
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
 
 
-def chromium_available() -> bool:
-    return shutil.which(CHROMIUM) is not None
