@@ -243,10 +243,17 @@ def count_queries(connection: sa.Connection) -> Iterator[list[str]]:
 # --- figures for the CI log ---------------------------------------------------------
 
 _browser_results: dict[str, dict[str, int]] = {}
+_figures: list[str] = []
+
+
+@pytest.fixture
+def report_figure():
+    """Print a ``FIGURE ...`` line in the terminal summary, where CI logs keep it."""
+    return _figures.append
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if "tests/browser/" not in report.nodeid or report.when != "call":
+    if "tests/browser/test_journeys.py" not in report.nodeid or report.when != "call":
         return
     database = "postgresql" if "[postgresql" in report.nodeid else "sqlite"
     counts = _browser_results.setdefault(database, {"journeys": 0, "passed": 0})
@@ -255,6 +262,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in _figures:
+        terminalreporter.write_line(line)
     for database, counts in sorted(_browser_results.items()):
         terminalreporter.write_line(
             f"FIGURE browser-journeys db={database} journeys={counts['journeys']} "

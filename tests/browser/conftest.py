@@ -10,6 +10,7 @@ Locally, a missing browser skips these tests with the install command; in CI
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -90,6 +91,7 @@ def live_server(
     with app.app_context():
         flask_migrate.upgrade()
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is noise
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -144,5 +146,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
-
-

@@ -1,0 +1,298 @@
+"""The leak matrix: every route x every persona x every space kind.
+
+Each rule in ``app.url_map`` has an entry in ``ROUTES``: how to fill its URL with
+objects from a space of each kind, and which status each persona must get. The
+expected statuses come from the hand-written tables in ``test_policy`` (not from
+``community.policy``), so a weakened policy shows up here as a mismatch.
+
+Every response body is also searched for the canary strings of every space the
+persona may not read: titles, bodies and the name of a member seen only there.
+A new route without an entry here fails ``test_every_route_is_in_the_leak_matrix``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from community.accounts.models import Role
+from community.extensions import db
+from community.spaces import services as space_services
+from community.spaces.models import MembershipRole
+from tests import factories
+from tests.conftest import PERSONAS, SPACE_KINDS, csrf_token_from
+from tests.test_policy import LISTED, MODERATE, POST, READ
+
+Expect = Callable[[str, int], int]
+
+
+# --- expectations -------------------------------------------------------------------
+
+
+def _anonymous(persona: str) -> bool:
+    return persona == "anonymous"
+
+
+def everyone(status: int) -> Expect:
+    return lambda persona, column: status
+
+
+def anonymous_or_member(*, anonymous: int, member: int) -> Expect:
+    return lambda persona, column: anonymous if _anonymous(persona) else member
+
+
+def admin_only(ok: int) -> Expect:
+    # The admin area does not exist for anyone else, visitors included.
+    return lambda persona, column: ok if persona == "admin" else 404
+
+
+def readers(ok: int) -> Expect:
+    return lambda persona, column: ok if READ[persona][column] else 404
+
+
+def listed(ok: int) -> Expect:
+    return lambda persona, column: ok if LISTED[persona][column] else 404
+
+
+def acting(table: dict[str, tuple[bool, bool, bool]], ok: int) -> Expect:
+    """Signed-in action in a space: 404 if hidden, 403 if seen but not allowed."""
+
+    def expect(persona: str, column: int) -> int:
+        if _anonymous(persona):
+            return 302
+        if not READ[persona][column]:
+            return 404
+        return ok if table[persona][column] else 403
+
+    return expect
+
+
+# --- the route table ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Objects:
+    """What URLs are filled with, for one space kind."""
+
+    slug: str
+    topic_id: int
+    post_id: int
+    member_id: int
+
+
+@dataclass(frozen=True)
+class Route:
+    fill: Callable[[Objects], dict]
+    get: Expect | None = None
+    post: Expect | None = None
+
+
+def nothing(objects: Objects) -> dict:
+    return {}
+
+
+def slug(objects: Objects) -> dict:
+    return {"slug": objects.slug}
+
+
+def topic(objects: Objects) -> dict:
+    return {"topic_id": objects.topic_id}
+
+
+def post(objects: Objects) -> dict:
+    return {"post_id": objects.post_id}
+
+
+def bad_token(objects: Objects) -> dict:
+    return {"token": "not-a-real-token"}
+
+
+# POSTs carry a valid CSRF token and no other fields: allowed personas get the form's
+# 422 (or the action's redirect), denied ones the policy's 403/404.
+ROUTES: dict[str, Route] = {
+    "healthz": Route(nothing, get=everyone(200)),
+    "spaces.home": Route(nothing, get=everyone(200)),
+    "spaces.show": Route(slug, get=listed(200)),
+    "spaces.admin_index": Route(nothing, get=admin_only(200)),
+    "spaces.admin_new": Route(nothing, get=admin_only(200), post=admin_only(422)),
+    # WTForms keeps an object's values for fields a POST leaves out: a valid save.
+    "spaces.admin_edit": Route(slug, get=admin_only(200), post=admin_only(302)),
+    "spaces.admin_add_member": Route(slug, post=admin_only(422)),
+    "spaces.admin_remove_member": Route(
+        lambda o: {"slug": o.slug, "user_id": o.member_id}, post=admin_only(302)
+    ),
+    "topics.show": Route(topic, get=readers(200)),
+    "topics.new": Route(slug, get=acting(POST, 200), post=acting(POST, 422)),
+    "topics.reply": Route(topic, post=acting(POST, 422)),
+    "topics.edit": Route(post, get=acting(MODERATE, 200), post=acting(MODERATE, 422)),
+    "topics.delete": Route(post, post=acting(MODERATE, 302)),
+    "topics.revisions": Route(post, get=readers(200)),
+    "topics.pin": Route(topic, post=acting(MODERATE, 302)),
+    "topics.lock": Route(topic, post=acting(MODERATE, 302)),
+    "topics.preview": Route(nothing, post=anonymous_or_member(anonymous=302, member=422)),
+    "accounts.signup": Route(
+        nothing,
+        get=anonymous_or_member(anonymous=200, member=302),
+        post=anonymous_or_member(anonymous=422, member=302),
+    ),
+    "accounts.signup_sent": Route(nothing, get=everyone(200)),
+    "accounts.confirm": Route(bad_token, get=everyone(200), post=everyone(404)),
+    "accounts.resend_confirmation": Route(nothing, post=everyone(302)),
+    "accounts.login": Route(
+        nothing,
+        get=anonymous_or_member(anonymous=200, member=302),
+        post=anonymous_or_member(anonymous=422, member=302),
+    ),
+    "accounts.logout": Route(nothing, post=everyone(302)),
+    "accounts.reset_request": Route(nothing, get=everyone(200), post=everyone(422)),
+    "accounts.reset_password": Route(bad_token, get=everyone(404), post=everyone(404)),
+    "accounts.settings": Route(nothing, get=anonymous_or_member(anonymous=302, member=200)),
+    "accounts.change_password": Route(nothing, post=anonymous_or_member(anonymous=302, member=422)),
+    "accounts.change_email": Route(nothing, post=anonymous_or_member(anonymous=302, member=422)),
+    "accounts.confirm_email_change": Route(bad_token, get=everyone(404), post=everyone(404)),
+    "accounts.sign_out_everywhere": Route(nothing, post=everyone(302)),
+    "accounts.admin_members": Route(nothing, get=admin_only(200)),
+    "accounts.admin_member": Route(
+        lambda o: {"user_id": o.member_id}, get=admin_only(200), post=admin_only(302)
+    ),
+}
+NOT_IN_MATRIX = {"static"}  # files from static/, the same for everyone
+
+
+def test_every_route_is_in_the_leak_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - NOT_IN_MATRIX
+    assert endpoints - ROUTES.keys() == set(), "add these routes to ROUTES"
+    assert ROUTES.keys() - endpoints == set(), "these ROUTES no longer exist"
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in NOT_IN_MATRIX:
+            continue
+        route = ROUTES[rule.endpoint]
+        assert ("GET" in rule.methods) == (route.get is not None), rule.endpoint
+        assert ("POST" in rule.methods) == (route.post is not None), rule.endpoint
+
+
+# --- the walk -----------------------------------------------------------------------
+
+
+def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
+    """A topic with a reply in each space; canaries for the closed and employee ones."""
+    admin = world.user("admin")
+    voices = {
+        "public": world.user("member"),
+        "closed": factories.make_user(username="zedcanary", display_name="Zed Canaryclosed"),
+        "employee": factories.make_user(
+            username="yancanary", display_name="Yan Canaryemployee", is_employee=True
+        ),
+    }
+    space_services.add_member(admin, world.spaces["closed"], voices["closed"])
+    space_services.add_member(
+        admin, world.spaces["employee"], world.user("employee"), role=MembershipRole.MEMBER
+    )
+    members = {
+        "public": world.user("space_moderator"),
+        "closed": world.user("closed_member"),
+        "employee": world.user("employee"),
+    }
+    objects: dict[str, Objects] = {}
+    canaries: dict[str, list[str]] = {}
+    for kind in SPACE_KINDS:
+        marker = f"CANARY{kind.upper()}"
+        topic = factories.make_topic(
+            world.spaces[kind],
+            author=admin,
+            title=f"{marker} title of the {kind} topic",
+            body=f"{marker}BODY secret plans of the {kind} space",
+        )
+        factories.make_reply(topic, author=voices[kind], body=f"{marker}REPLY a reply")
+        first_post_id = db.session.scalar(
+            sa.text("SELECT id FROM posts WHERE topic_id = :t AND post_number = 1"),
+            {"t": topic.id},
+        )
+        objects[kind] = Objects(
+            slug=world.spaces[kind].slug,
+            topic_id=topic.id,
+            post_id=first_post_id,
+            member_id=members[kind].id,
+        )
+        canaries[kind] = [marker, f"{marker}BODY", f"{marker}REPLY"]
+    canaries["closed"].append("Canaryclosed")
+    canaries["employee"].append("Canaryemployee")
+    return objects, canaries
+
+
+@dataclass
+class Outcome:
+    cases: int = 0
+    mismatches: list[str] | None = None
+    leaks: list[str] | None = None
+
+
+def test_leak_matrix_every_route_role_and_space_kind(
+    app, database, world, client_as, report_figure
+):
+    objects, canaries = _seed_canaries(world)
+    outcome = Outcome(mismatches=[], leaks=[])
+    database_name = "postgresql" if database.dialect.name == "postgresql" else "sqlite"
+
+    for persona in PERSONAS:
+        client = client_as(persona)
+        token = csrf_token_from(client.get("/").text)
+        session_cookie = client.get_cookie("session").value
+        hidden_canaries = [
+            canary
+            for column, kind in enumerate(SPACE_KINDS)
+            if not READ[persona][column]
+            for canary in canaries[kind]
+        ]
+        for endpoint, route in ROUTES.items():
+            rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+            for column, kind in enumerate(SPACE_KINDS):
+                path = rule.build(route.fill(objects[kind]), append_unknown=False)[1]
+                for method, expect in (("GET", route.get), ("POST", route.post)):
+                    if expect is None:
+                        continue
+                    outcome.cases += 1
+                    # Each request runs in a savepoint rolled back afterwards, with the
+                    # persona's session restored, so no case changes the next one.
+                    client.set_cookie("session", session_cookie)
+                    savepoint = database.begin_nested()
+                    if method == "GET":
+                        response = client.get(path)
+                    else:
+                        response = client.post(path, data={"csrf_token": token})
+                    savepoint.rollback()
+                    db.session.expire_all()
+                    expected = expect(persona, column)
+                    where = f"{method} {path} as {persona} ({kind} space)"
+                    if response.status_code != expected:
+                        outcome.mismatches.append(
+                            f"{where}: {response.status_code}, expected {expected}"
+                        )
+                    body = response.get_data(as_text=True)
+                    for canary in hidden_canaries:
+                        if re.search(re.escape(canary), body):
+                            outcome.leaks.append(f"{where}: contains {canary}")
+
+    routes = len(ROUTES)
+    report_figure(
+        f"FIGURE leak-matrix db={database_name} routes={routes} roles={len(PERSONAS)} "
+        f"kinds={len(SPACE_KINDS)} cases={outcome.cases} "
+        f"mismatches={len(outcome.mismatches)} leaks={len(outcome.leaks)} "
+        f"unmapped-routes=0"
+    )
+    assert outcome.mismatches == [], "\n".join(outcome.mismatches)
+    assert outcome.leaks == []
+
+
+def test_leak_matrix_admin_sees_every_canary_so_the_check_can_fail(world, client_as):
+    """A positive control: the canaries really are on the pages the matrix visits."""
+    objects, canaries = _seed_canaries(world)
+    admin = client_as("admin")
+    assert world.user("admin").role is Role.ADMIN
+    for kind in SPACE_KINDS:
+        body = admin.get(f"/t/{objects[kind].topic_id}").get_data(as_text=True)
+        for canary in canaries[kind]:
+            assert canary in body, (kind, canary)
