@@ -20,6 +20,8 @@ USERNAME_MAX_LENGTH = 30
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 DISPLAY_NAME_MAX_LENGTH = 60
 PASSWORD_MIN_LENGTH = 12
+# Refuses "aaaaaaaaaaaa" and "abababababab", which meet the length and nothing else.
+PASSWORD_MIN_DISTINCT_CHARACTERS = 4
 # Long passphrases are welcome; the cap only stops hashing megabytes per request.
 PASSWORD_MAX_LENGTH = 256
 

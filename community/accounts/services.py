@@ -17,6 +17,7 @@ from community.accounts.models import (
     DISPLAY_NAME_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
     PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_DISTINCT_CHARACTERS,
     PASSWORD_MIN_LENGTH,
     USERNAME_MAX_LENGTH,
     USERNAME_MIN_LENGTH,
@@ -90,8 +91,12 @@ def check_password_strength(
     if len(password) > PASSWORD_MAX_LENGTH:
         raise ValidationFailed(field, f"Use at most {PASSWORD_MAX_LENGTH} characters.")
     lowered = password.lower()
-    if len(set(lowered)) < 4:
-        raise ValidationFailed(field, "That password repeats too few characters to be safe.")
+    if len(set(lowered)) < PASSWORD_MIN_DISTINCT_CHARACTERS:
+        raise ValidationFailed(
+            field,
+            f"Use at least {PASSWORD_MIN_DISTINCT_CHARACTERS} different characters; "
+            "this one repeats too few to be safe.",
+        )
     for personal in (username.lower(), email.lower().split("@")[0]):
         if len(personal) >= 3 and personal in lowered:
             raise ValidationFailed(field, "Your password must not contain your username or e-mail.")
@@ -153,7 +158,11 @@ def register_user(*, email: str, username: str, display_name: str, password: str
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        if "username" in str(error.orig):
+        # The constraint decided; this only picks the message. Not from the driver's
+        # text, which on PostgreSQL quotes the address ("the.username@…" looked like
+        # a username clash). Username first: when both clash, the answer must be the
+        # one a new address would get, or it would reveal that this one is registered.
+        if find_user_by_login(username) is not None:
             raise ValidationFailed("username", "That username is taken; try another.") from error
         _tell_owner_of_existing_account(email)
         return None
@@ -195,11 +204,15 @@ def confirm_email(token: str) -> User | None:
     # A token for an address the member has since changed is spent.
     if user is None or user.email != payload.get("email"):
         return None
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()
-        _grant_employee_by_domain(user)
-        db.session.commit()
-        log.info("account.confirmed user_id=%s employee=%s", user.id, user.is_employee)
+    # So is one whose address is already confirmed: the view signs in whoever
+    # holds the link, which must not stay a password-free way in for three days
+    # (nor outlive a password change).
+    if user.email_confirmed_at is not None:
+        return None
+    user.email_confirmed_at = utcnow()
+    _grant_employee_by_domain(user)
+    db.session.commit()
+    log.info("account.confirmed user_id=%s employee=%s", user.id, user.is_employee)
     return user
 
 

@@ -148,8 +148,11 @@ def change_password() -> ResponseReturnValue:
     password_form = forms.ChangePasswordForm(prefix="pw")
     if password_form.validate_on_submit():
         try:
+            # The service returns the member it was given; it must be the User, not
+            # the ``current_user`` proxy, or login_user would store the proxy in ``g``
+            # and every later ``current_user`` lookup would recurse into itself.
             user = services.change_password(
-                current_user,
+                current_user._get_current_object(),
                 current_password=password_form.current_password.data,
                 new_password=password_form.new_password.data,
             )
@@ -218,8 +221,12 @@ def sign_out_everywhere() -> ResponseReturnValue:
 # --- administration -----------------------------------------------------------
 
 
+# These pages carry no @login_required: the query's policy check answers 404 to
+# everyone but admins, visitors included, just as for a wrong id; a redirect to
+# sign-in would tell a visitor that the page exists.
+
+
 @bp.get("/admin/members")
-@login_required
 def admin_members() -> ResponseReturnValue:
     search = request.args.get("q", "")[:100]
     page = request.args.get("page", 1, type=int)
@@ -234,7 +241,6 @@ def admin_members() -> ResponseReturnValue:
 
 
 @bp.route("/admin/members/<int:user_id>", methods=["GET", "POST"])
-@login_required
 def admin_member(user_id: int) -> ResponseReturnValue:
     member = queries.get_member_for_admin_or_404(current_user, user_id)
     form = forms.MemberAdminForm(obj=member)
