@@ -68,6 +68,25 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 3600 * 8
     SEND_HSTS = False
 
+    # Rate limits (Flask-Limiter notation), from Discourse's defaults. Counted in
+    # Redis when REDIS_URL is set, else in this process's memory.
+    RATE_LIMITS_ENABLED = _env_bool("RATE_LIMITS_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    # A sliding window: no burst of twice the limit across a window boundary.
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")
+    RATELIMIT_SIGN_IN_PER_ADDRESS = "6 per minute; 30 per hour"
+    RATELIMIT_SIGN_IN_PER_ACCOUNT = "10 per 15 minutes"
+    RATELIMIT_SIGN_IN_PER_ACCOUNT_ANYWHERE = "100 per hour"
+    RATELIMIT_SIGN_UP = "3 per day"
+    RATELIMIT_PASSWORD_RESET = "3 per hour"
+    RATELIMIT_NEW_TOPIC = "1 per 15 seconds; 30 per day"
+    RATELIMIT_NEW_REPLY = "1 per 5 seconds; 200 per day"
+    RATELIMIT_CONFIRMATION_MAIL = "3 per hour"
+    # How many reverse proxies in front of the app set X-Forwarded-For (0: none, and
+    # the header is ignored).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -82,6 +101,9 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-only-not-secret"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     MAIL_BACKEND = "memory"
+    # Tests sign in hundreds of times from one address; the rate-limit tests turn
+    # the limiter back on in an app of their own.
+    RATE_LIMITS_ENABLED = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - an algorithm name
     BASE_URL = "http://localhost"
     EMPLOYEE_EMAIL_DOMAINS = ("staff.example",)

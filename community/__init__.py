@@ -51,9 +51,10 @@ def create_app(config_name_or_object: str | type[Config] | object | None = None)
     _register_blueprints(app)
     _register_templates(app)
 
-    from community import cli, errors_pages, health, security
+    from community import cli, errors_pages, health, ratelimit, security
 
     security.init_security(app)
+    ratelimit.init_rate_limits(app)
     errors_pages.register_error_pages(app)
     health.init_health(app)
     cli.register_cli(app)

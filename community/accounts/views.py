@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
+from community import ratelimit
 from community.accounts import forms, queries, services
 from community.accounts.models import Role
 from community.errors import ValidationFailed
@@ -23,6 +24,7 @@ def _start_session(user: services.User, *, remember: bool = False) -> None:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@ratelimit.sign_up
 def signup() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("spaces.home"))
@@ -58,7 +60,12 @@ def confirm(token: str) -> ResponseReturnValue:
         user = services.confirm_email(token)
         if user is None:
             return render_template("accounts/link_invalid.html"), 404
-        if not current_user.is_authenticated or current_user.id != user.id:
+        if current_user.is_authenticated and current_user.id != user.id:
+            # Never switch a signed-in member into the link's account: a link sent
+            # by someone else must not sign the victim into the sender's account.
+            flash(f"The address {user.email} is confirmed. Sign out to use that account.", "info")
+            return redirect(url_for("spaces.home"))
+        if not current_user.is_authenticated:
             _start_session(user)
         flash("Your e-mail address is confirmed. Welcome!", "success")
         return redirect(url_for("spaces.home"))
@@ -67,6 +74,7 @@ def confirm(token: str) -> ResponseReturnValue:
 
 @bp.post("/confirm/resend")
 @login_required
+@ratelimit.confirmation_mail
 def resend_confirmation() -> ResponseReturnValue:
     if not current_user.is_confirmed:
         services.send_confirmation(current_user)
@@ -75,6 +83,9 @@ def resend_confirmation() -> ResponseReturnValue:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@ratelimit.sign_in_per_address
+@ratelimit.sign_in_per_account
+@ratelimit.sign_in_per_account_anywhere
 def login() -> ResponseReturnValue:
     next_url = safe_next_url(request.args.get("next"))
     if current_user.is_authenticated:
@@ -104,6 +115,8 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
+@ratelimit.password_reset_per_address
+@ratelimit.password_reset_per_account
 def reset_request() -> ResponseReturnValue:
     form = forms.ResetRequestForm()
     if form.validate_on_submit():

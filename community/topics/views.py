@@ -17,7 +17,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from community import policy
+from community import policy, ratelimit
 from community.errors import ValidationFailed
 from community.spaces import queries as space_queries
 from community.topics import forms, queries, services
@@ -38,6 +38,7 @@ def _post_url(post: Post) -> str:
 
 @bp.route("/s/<slug>/new", methods=["GET", "POST"])
 @login_required
+@ratelimit.new_topic
 def new(slug: str) -> ResponseReturnValue:
     space = space_queries.get_readable_space_or_404(current_user, slug)
     policy.require_post_in_space(current_user, space)
@@ -82,6 +83,7 @@ def _render_topic(topic: Topic, reply_form: forms.ReplyForm, status: int) -> Res
 
 @bp.post("/t/<int:topic_id>/reply")
 @login_required
+@ratelimit.new_reply
 def reply(topic_id: int) -> ResponseReturnValue:
     topic = queries.get_readable_topic_or_404(current_user, topic_id)
     policy.require_reply(current_user, topic)
