@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from community import policy
 from community.errors import ValidationFailed
@@ -41,9 +41,12 @@ def show(slug: str) -> ResponseReturnValue:
 
 # --- administration -----------------------------------------------------------
 
+# No @login_required on the admin pages: the policy check answers 404 to everyone who
+# is not an admin, visitors included, as it does for a wrong slug; a redirect to
+# sign-in would tell a visitor that the page exists.
+
 
 @bp.get("/admin/spaces")
-@login_required
 def admin_index() -> ResponseReturnValue:
     return render_template(
         "spaces/admin_index.html", spaces=queries.list_spaces_for_admin(current_user)
@@ -51,7 +54,6 @@ def admin_index() -> ResponseReturnValue:
 
 
 @bp.route("/admin/spaces/new", methods=["GET", "POST"])
-@login_required
 def admin_new() -> ResponseReturnValue:
     policy.require_manage_spaces(current_user)
     form = forms.SpaceForm()
@@ -77,7 +79,6 @@ def admin_new() -> ResponseReturnValue:
 
 
 @bp.route("/admin/spaces/<slug>/edit", methods=["GET", "POST"])
-@login_required
 def admin_edit(slug: str) -> ResponseReturnValue:
     space = queries.get_space_for_admin_or_404(current_user, slug)
     form = forms.SpaceForm(obj=space)
@@ -115,7 +116,6 @@ def _render_admin_edit(
 
 
 @bp.post("/admin/spaces/<slug>/members")
-@login_required
 def admin_add_member(slug: str) -> ResponseReturnValue:
     space = queries.get_space_for_admin_or_404(current_user, slug)
     member_form = forms.AddMemberForm()
@@ -136,7 +136,6 @@ def admin_add_member(slug: str) -> ResponseReturnValue:
 
 
 @bp.post("/admin/spaces/<slug>/members/<int:user_id>/remove")
-@login_required
 def admin_remove_member(slug: str, user_id: int) -> ResponseReturnValue:
     space = queries.get_space_for_admin_or_404(current_user, slug)
     form = forms.RemoveMemberForm()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,6 +17,8 @@ from community.spaces.models import Space
 from community.topics.models import Post, PostRevision, Topic
 
 RECENT_TOPICS_ON_HOME = 20
+# ASCII digits only ("١٢".isdigit() is true), and an id that fits SQLite's INTEGER.
+_CURSOR_PATTERN = re.compile(r"(?P<micros>[0-9]{1,20})\.(?P<topic_id>[0-9]{1,18})")
 
 
 @dataclass(frozen=True)
@@ -32,16 +35,14 @@ class TopicCursor:
     @classmethod
     def decode(cls, raw: str | None) -> TopicCursor | None:
         """The cursor, or None for a missing or malformed one (shown as page one)."""
-        if not raw:
-            return None
-        micros, _, topic_id = raw.partition(".")
-        if not micros.isdigit() or not topic_id.isdigit() or len(micros) > 20:
+        match = _CURSOR_PATTERN.fullmatch(raw or "")
+        if match is None:
             return None
         try:
-            moment = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
+            moment = datetime.fromtimestamp(int(match["micros"]) / 1_000_000, tz=UTC)
         except (OverflowError, ValueError, OSError):
             return None
-        return cls(moment, int(topic_id))
+        return cls(moment, int(match["topic_id"]))
 
 
 @dataclass(frozen=True)

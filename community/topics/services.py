@@ -176,9 +176,13 @@ def delete_post(actor: User, post: Post) -> Post:
         db.session.execute(
             update(Topic).where(Topic.id == topic.id).values(post_count=Topic.post_count - 1)
         )
-        db.session.execute(
-            update(Space).where(Space.id == topic.space_id).values(post_count=Space.post_count - 1)
-        )
+        # A deleted topic's posts left the space's count when the topic was deleted.
+        if not topic.is_deleted:
+            db.session.execute(
+                update(Space)
+                .where(Space.id == topic.space_id)
+                .values(post_count=Space.post_count - 1)
+            )
     db.session.commit()
     log.info("post.deleted user_id=%s post_id=%s first=%s", actor.id, post.id, post.is_first)
     return post
