@@ -79,7 +79,7 @@ class Config:
     RATELIMIT_SIGN_IN_PER_ACCOUNT = "10 per 15 minutes"
     RATELIMIT_SIGN_IN_PER_ACCOUNT_ANYWHERE = "100 per hour"
     RATELIMIT_SIGN_UP = "3 per day"
-    RATELIMIT_PASSWORD_RESET = "3 per hour"
+    RATELIMIT_PASSWORD_RESET = "3 per hour"  # noqa: S105 - a rate, not a password
     RATELIMIT_NEW_TOPIC = "1 per 15 seconds; 30 per day"
     RATELIMIT_NEW_REPLY = "1 per 5 seconds; 200 per day"
     RATELIMIT_CONFIRMATION_MAIL = "3 per hour"
