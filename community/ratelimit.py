@@ -26,6 +26,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from community.extensions import limiter
+from community.topics.services import find_submitted_post
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,13 @@ def _member_key() -> str:
     if current_user.is_authenticated:
         return f"member:{current_user.id}"
     return f"address:{get_remote_address()}"
+
+
+def _is_resubmission() -> bool:
+    """A form sent again (double click, retry) is answered with what the first one
+    made, not with a 429."""
+    token = request.form.get("submission_token")
+    return current_user.is_authenticated and find_submitted_post(current_user, token) is not None
 
 
 def _failed(response: Response) -> bool:
@@ -100,6 +108,7 @@ new_topic = limiter.limit(
     key_func=_member_key,
     methods=["POST"],
     deduct_when=_succeeded,
+    exempt_when=_is_resubmission,
     scope="new-topic",
 )
 new_reply = limiter.limit(
@@ -107,6 +116,7 @@ new_reply = limiter.limit(
     key_func=_member_key,
     methods=["POST"],
     deduct_when=_succeeded,
+    exempt_when=_is_resubmission,
     scope="new-reply",
 )
 confirmation_mail = limiter.limit(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 
 import pytest
@@ -199,3 +200,19 @@ def test_redis_storage_keeps_the_count_where_every_worker_sees_it(limited_app, w
     assert statuses == [422] * 6 + [429]
     # The counts live in Redis, not in this process: a second worker would read them.
     assert keys
+
+
+def test_posting_limit_answers_a_double_submit_with_the_first_post_not_429(limited_app, world):
+    client = limited_app().test_client()
+    assert _sign_in(client, "member", PASSWORD).status_code == 302
+    page = client.get("/s/town-square/new", environ_base={"REMOTE_ADDR": "10.0.0.1"}).text
+    data = {
+        "title": "Clicked twice",
+        "body": "Hello",
+        "csrf_token": csrf_token_from(page),
+        "submission_token": re.search(r'name="submission_token"[^>]*value="([^"]+)"', page)[1],
+    }
+    first = client.post("/s/town-square/new", data=data)
+    second = client.post("/s/town-square/new", data=data)
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert first.headers["Location"] == second.headers["Location"]

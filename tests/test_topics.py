@@ -194,13 +194,13 @@ def test_new_topic_stores_sanitised_html_when_body_carries_script(world, client_
 
 
 BAD_TOPIC_INPUT = [
-    pytest.param("", BODY, "title", "This field is required.", id="empty-title"),
+    pytest.param("", BODY, "title", "Give your topic a title.", id="empty-title"),
     pytest.param("     ", BODY, "title", "at least 5 characters", id="blank-title"),
     pytest.param("Hey", BODY, "title", "at least 5 characters", id="short-title"),
     pytest.param(
         "T" * 250, BODY, "title", "at most 200 characters; this one has 250", id="long-title"
     ),
-    pytest.param("A fine title", "", "body", "This field is required.", id="empty-body"),
+    pytest.param("A fine title", "", "body", "Write something first.", id="empty-body"),
     pytest.param("A fine title", " \n\t ", "body", "Write something first.", id="blank-body"),
     pytest.param(
         "A fine title",
@@ -938,3 +938,61 @@ def test_preview_refuses_when_anonymous_or_without_csrf_token(world, client_as):
     assert no_token.status_code == wrong_token.status_code == 400
     for response in (anonymous, no_token, wrong_token):
         assert not response.is_json
+
+
+# --- double submits -------------------------------------------------------------------
+
+
+def _submission_form(client, path):
+    page = client.get(path).text
+    token = csrf_token_from(page)
+    submission = re.search(r'name="submission_token" type="hidden" value="([^"]+)"', page)
+    assert submission, "the form carries no submission token"
+    return token, submission.group(1)
+
+
+def test_new_topic_double_submit_creates_one_topic_when_the_form_is_sent_twice(client_as, world):
+    client = client_as("member")
+    token, submission = _submission_form(client, "/s/town-square/new")
+    data = {
+        "title": "Sent twice by a double click",
+        "body": "Only once, please.",
+        "csrf_token": token,
+        "submission_token": submission,
+    }
+    before = db.session.scalar(select(func.count(Topic.id)))
+
+    first = client.post("/s/town-square/new", data=data)
+    second = client.post("/s/town-square/new", data=data)
+
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert db.session.scalar(select(func.count(Topic.id))) == before + 1
+    assert world.spaces["public"].topic_count == 1
+
+
+def test_reply_double_submit_creates_one_post_when_the_form_is_sent_twice(client_as, world):
+    topic = factories.make_topic(world.spaces["public"], author=world.user("admin"))
+    client = client_as("member")
+    token, submission = _submission_form(client, f"/t/{topic.id}")
+    data = {"body": "Once.", "csrf_token": token, "submission_token": submission}
+
+    first = client.post(f"/t/{topic.id}/reply", data=data)
+    second = client.post(f"/t/{topic.id}/reply", data=data)
+
+    assert first.headers["Location"] == second.headers["Location"]
+    assert topic.post_count == 2
+    assert db.session.scalar(select(func.count(Post.id)).where(Post.topic_id == topic.id)) == 2
+
+
+def test_reply_submission_tokens_are_per_form_so_two_replies_both_land(client_as, world):
+    topic = factories.make_topic(world.spaces["public"], author=world.user("admin"))
+    client = client_as("member")
+    for body in ("First thought.", "Second thought."):
+        token, submission = _submission_form(client, f"/t/{topic.id}")
+        response = client.post(
+            f"/t/{topic.id}/reply",
+            data={"body": body, "csrf_token": token, "submission_token": submission},
+        )
+        assert response.status_code == 302
+    assert topic.post_count == 3

@@ -2,30 +2,63 @@
 
 from __future__ import annotations
 
+import secrets
+
 from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, Optional
 
 from community.forms import BaseForm
-from community.topics.models import BODY_MAX_LENGTH, TITLE_MAX_LENGTH
+from community.topics.models import (
+    BODY_MAX_LENGTH,
+    SUBMISSION_TOKEN_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+)
 
 # Forms accept a little more than the limit so that the service, not the browser
 # or WTForms, states the limit with the length the member actually typed.
 _SLACK = 1000
 
 
+def _new_submission_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _submission_token_field() -> HiddenField:
+    """Made when the form is shown and sent back with it: a second submit of the same
+    form (a double click, a retried request) finds the post the first one made."""
+    return HiddenField(
+        default=_new_submission_token,
+        validators=[Optional(), Length(max=SUBMISSION_TOKEN_MAX_LENGTH)],
+    )
+
+
 class TopicForm(BaseForm):
     title = StringField(
-        "Title", validators=[InputRequired(), Length(max=TITLE_MAX_LENGTH + _SLACK)]
+        "Title",
+        validators=[
+            InputRequired(message="Give your topic a title."),
+            Length(max=TITLE_MAX_LENGTH + _SLACK),
+        ],
     )
     body = TextAreaField(
-        "Message", validators=[InputRequired(), Length(max=BODY_MAX_LENGTH + _SLACK)]
+        "Message",
+        validators=[
+            InputRequired(message="Write something first."),
+            Length(max=BODY_MAX_LENGTH + _SLACK),
+        ],
     )
+    submission_token = _submission_token_field()
 
 
 class ReplyForm(BaseForm):
     body = TextAreaField(
-        "Your reply", validators=[InputRequired(), Length(max=BODY_MAX_LENGTH + _SLACK)]
+        "Your reply",
+        validators=[
+            InputRequired(message="Write something first."),
+            Length(max=BODY_MAX_LENGTH + _SLACK),
+        ],
     )
+    submission_token = _submission_token_field()
 
 
 class EditPostForm(BaseForm):

@@ -70,9 +70,17 @@ class Topic(Base):
         return max(self.post_count - 1, 0)
 
 
+SUBMISSION_TOKEN_MAX_LENGTH = 64
+
+
 class Post(Base):
     __tablename__ = "posts"
-    __table_args__ = (UniqueConstraint("topic_id", "post_number"),)
+    __table_args__ = (
+        UniqueConstraint("topic_id", "post_number"),
+        # A double-clicked submit sends the form's token twice; the second insert
+        # fails here and the member is taken to the post the first one made.
+        UniqueConstraint("author_id", "submission_token"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
@@ -88,6 +96,7 @@ class Post(Base):
     revision_count: Mapped[int] = mapped_column(Integer, default=0)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submission_token: Mapped[str | None] = mapped_column(String(SUBMISSION_TOKEN_MAX_LENGTH))
 
     topic: Mapped[Topic] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])

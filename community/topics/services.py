@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from community import policy
 from community.accounts.models import User
@@ -57,8 +58,12 @@ def create_topic(
     title: str,
     body: str,
     kind: TopicKind = TopicKind.DISCUSSION,
+    submission_token: str | None = None,
 ) -> Topic:
-    """Start a topic with its first post; raises ValidationFailed, NotFound, Forbidden."""
+    """Start a topic with its first post; raises ValidationFailed, NotFound, Forbidden.
+
+    A ``submission_token`` already used by this member returns the topic it made.
+    """
     policy.require_post_in_space(actor, space)
     title = check_title(title)
     body = check_body(body)
@@ -81,8 +86,14 @@ def create_topic(
         body_source=body,
         body_html=render_markdown(body),
         created_at=now,
+        submission_token=submission_token or None,
     )
     db.session.add_all([topic, post])
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return _post_made_by(actor, submission_token).topic
     db.session.execute(
         update(Space)
         .where(Space.id == space.id)
@@ -93,8 +104,13 @@ def create_topic(
     return topic
 
 
-def reply_to_topic(actor: User, topic: Topic, *, body: str) -> Post:
-    """Add a post to a topic; raises ValidationFailed, NotFound, Forbidden."""
+def reply_to_topic(
+    actor: User, topic: Topic, *, body: str, submission_token: str | None = None
+) -> Post:
+    """Add a post to a topic; raises ValidationFailed, NotFound, Forbidden.
+
+    A ``submission_token`` already used by this member returns the post it made.
+    """
     policy.require_reply(actor, topic)
     body = check_body(body)
     now = utcnow()
@@ -121,10 +137,34 @@ def reply_to_topic(actor: User, topic: Topic, *, body: str) -> Post:
         body_source=body,
         body_html=render_markdown(body),
         created_at=now,
+        submission_token=submission_token or None,
     )
     db.session.add(post)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return _post_made_by(actor, submission_token)
     log.info("post.created user_id=%s topic_id=%s post_id=%s", actor.id, topic.id, post.id)
+    return post
+
+
+def find_submitted_post(actor: User, submission_token: str | None) -> Post | None:
+    """The post this member already made with this form, if any."""
+    if not submission_token or not actor.is_authenticated:
+        return None
+    return db.session.scalar(
+        select(Post).where(Post.author_id == actor.id, Post.submission_token == submission_token)
+    )
+
+
+def _post_made_by(actor: User, submission_token: str | None) -> Post:
+    # The insert failed on a unique constraint; only the submission token's can
+    # have clashed, so the earlier post exists. Anything else is a real error.
+    post = find_submitted_post(actor, submission_token)
+    if post is None:
+        raise RuntimeError("a post insert failed on a constraint other than its token")
+    log.info("post.resubmitted user_id=%s post_id=%s", actor.id, post.id)
     return post
 
 

@@ -46,7 +46,11 @@ def new(slug: str) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             topic = services.create_topic(
-                current_user, space, title=form.title.data, body=form.body.data
+                current_user,
+                space,
+                title=form.title.data,
+                body=form.body.data,
+                submission_token=form.submission_token.data,
             )
         except ValidationFailed as error:
             form.add_error(error)
@@ -90,7 +94,12 @@ def reply(topic_id: int) -> ResponseReturnValue:
     form = forms.ReplyForm()
     if form.validate_on_submit():
         try:
-            post = services.reply_to_topic(current_user, topic, body=form.body.data)
+            post = services.reply_to_topic(
+                current_user,
+                topic,
+                body=form.body.data,
+                submission_token=form.submission_token.data,
+            )
         except ValidationFailed as error:
             form.add_error(error)
         else:

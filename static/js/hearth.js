@@ -59,3 +59,18 @@ function setUpEditor(editor) {
 }
 
 document.querySelectorAll(".editor[data-preview-url]").forEach(setUpEditor);
+
+// A second click on a submit button does nothing while the first request is on its
+// way. The server does not rely on this: forms carry a submission token.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (event.defaultPrevented || form.method.toLowerCase() !== "post") return;
+  const buttons = form.querySelectorAll("button[type=submit]");
+  // Disabled only after the browser has taken the submission, so it is still sent.
+  setTimeout(() => buttons.forEach((button) => { button.disabled = true; }), 0);
+});
+window.addEventListener("pageshow", () => {
+  document.querySelectorAll("button[type=submit][disabled]").forEach((button) => {
+    button.disabled = false;
+  });
+});
