@@ -6,6 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import has_request_context, request
 from sqlalchemy import MetaData, String, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -97,9 +98,21 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(connection: Any) -> None:
-    if connection.dialect.name == "sqlite":
+    if connection.dialect.name != "sqlite":
+        return
+    # A request that changes state takes SQLite's write lock when its transaction
+    # begins. A deferred transaction that reads first and writes later cannot wait
+    # for the lock (WAL answers "database is locked" at once when another writer got
+    # in between), while one that asks up front waits up to the busy timeout.
+    # Reads stay deferred, so pages never queue behind each other.
+    if has_request_context() and request.method not in SAFE_METHODS:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
         connection.exec_driver_sql("BEGIN")
 
 

@@ -241,6 +241,68 @@ def require_moderate_topic(viewer: Viewer, topic: Topic) -> None:
         raise Forbidden
 
 
+# --- questions and answers ------------------------------------------------------
+
+
+def can_accept_answer(viewer: Viewer, topic: Topic) -> bool:
+    """Mark (or change, or clear) a question's accepted answer."""
+    if not topic.is_question:
+        return False
+    if not can_read_topic(viewer, topic):
+        return False
+    if topic.is_deleted:
+        return False
+    if can_moderate_space(viewer, topic.space):
+        return True
+    if not viewer.is_confirmed:
+        return False
+    # Staff answer for the company in every space they can read.
+    if viewer.is_employee:
+        return True
+    return topic.author_id is not None and topic.author_id == viewer.id
+
+
+def require_accept_answer(viewer: Viewer, topic: Topic) -> None:
+    require_read_topic(viewer, topic)
+    if not can_accept_answer(viewer, topic):
+        raise Forbidden
+
+
+def can_vote_on_answer(viewer: Viewer, post: Post) -> bool:
+    if not post.topic.is_question:
+        return False
+    if post.is_first:
+        return False
+    if not can_read_post(viewer, post):
+        return False
+    if post.is_deleted:
+        return False
+    # Votes rank answers for readers; one's own answer gets none from oneself.
+    if _is_author(viewer, post):
+        return False
+    return can_post_in_space(viewer, post.topic.space)
+
+
+def require_vote_on_answer(viewer: Viewer, post: Post) -> None:
+    require_read_post(viewer, post)
+    if not can_vote_on_answer(viewer, post):
+        raise Forbidden
+
+
+def can_use_respond_queue(viewer: Viewer) -> bool:
+    """Staff and moderators work the queue of unanswered questions."""
+    if not viewer.is_authenticated:
+        return False
+    if viewer.is_employee or viewer.is_moderator:
+        return True
+    return bool(viewer.moderated_space_ids)
+
+
+def require_use_respond_queue(viewer: Viewer) -> None:
+    if not can_use_respond_queue(viewer):
+        raise NotFound
+
+
 # --- members ------------------------------------------------------------------
 
 

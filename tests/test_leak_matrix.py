@@ -22,9 +22,10 @@ from community.accounts.models import Role
 from community.extensions import db
 from community.spaces import services as space_services
 from community.spaces.models import MembershipRole
+from community.topics.models import TopicKind
 from tests import factories
 from tests.conftest import PERSONAS, SPACE_KINDS, csrf_token_from
-from tests.test_policy import LISTED, MODERATE, POST, READ
+from tests.test_policy import LISTED, MODERATE, POST, READ, N, Y
 
 Expect = Callable[[str, int], int]
 
@@ -70,6 +71,28 @@ def acting(table: dict[str, tuple[bool, bool, bool]], ok: int) -> Expect:
     return expect
 
 
+# Who may accept an answer to a question asked by the admin: staff who read the space
+# (employees, moderators of it, admins), never a member who is not the asker.
+#                    public closed employee
+ACCEPT = {
+    "anonymous":       (N, N, N),
+    "unconfirmed":     (N, N, N),
+    "member":          (N, N, N),
+    "closed_member":   (N, N, N),
+    "employee":        (Y, N, Y),
+    "space_moderator": (Y, Y, N),
+    "moderator":       (Y, N, N),
+    "admin":           (Y, Y, Y),
+}  # fmt: skip
+RESPOND_QUEUE_USERS = {"employee", "space_moderator", "moderator", "admin"}
+
+
+def respond_queue(persona: str, column: int) -> int:
+    if _anonymous(persona):
+        return 302
+    return 200 if persona in RESPOND_QUEUE_USERS else 404
+
+
 # --- the route table ----------------------------------------------------------------
 
 
@@ -78,8 +101,9 @@ class Objects:
     """What URLs are filled with, for one space kind."""
 
     slug: str
-    topic_id: int
-    post_id: int
+    topic_id: int  # a question
+    post_id: int  # the question's first post
+    reply_id: int  # an answer to it, by someone other than every persona
     member_id: int
 
 
@@ -88,6 +112,8 @@ class Route:
     fill: Callable[[Objects], dict]
     get: Expect | None = None
     post: Expect | None = None
+    # Form fields a POST sends besides the CSRF token.
+    data: Callable[[Objects], dict] = lambda objects: {}
 
 
 def nothing(objects: Objects) -> dict:
@@ -104,6 +130,10 @@ def topic(objects: Objects) -> dict:
 
 def post(objects: Objects) -> dict:
     return {"post_id": objects.post_id}
+
+
+def reply(objects: Objects) -> dict:
+    return {"post_id": objects.reply_id}
 
 
 def bad_token(objects: Objects) -> dict:
@@ -133,6 +163,12 @@ ROUTES: dict[str, Route] = {
     "topics.pin": Route(topic, post=acting(MODERATE, 302)),
     "topics.lock": Route(topic, post=acting(MODERATE, 302)),
     "topics.preview": Route(nothing, post=anonymous_or_member(anonymous=302, member=422)),
+    "answers.accept": Route(
+        topic, post=acting(ACCEPT, 302), data=lambda o: {"post_id": o.reply_id}
+    ),
+    "answers.unaccept": Route(topic, post=acting(ACCEPT, 302)),
+    "answers.vote": Route(reply, post=acting(POST, 302), data=lambda o: {"value": "on"}),
+    "answers.respond_queue": Route(nothing, get=respond_queue),
     "accounts.signup": Route(
         nothing,
         get=anonymous_or_member(anonymous=200, member=302),
@@ -181,7 +217,7 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
     """A topic with a reply in each space; canaries for the closed and employee ones."""
     admin = world.user("admin")
     voices = {
-        "public": world.user("member"),
+        "public": factories.make_user(username="publicvoice"),
         "closed": factories.make_user(username="zedcanary", display_name="Zed Canaryclosed"),
         "employee": factories.make_user(
             username="yancanary", display_name="Yan Canaryemployee", is_employee=True
@@ -203,10 +239,11 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
         topic = factories.make_topic(
             world.spaces[kind],
             author=admin,
+            kind=TopicKind.QUESTION,
             title=f"{marker} title of the {kind} topic",
             body=f"{marker}BODY secret plans of the {kind} space",
         )
-        factories.make_reply(topic, author=voices[kind], body=f"{marker}REPLY a reply")
+        answer = factories.make_reply(topic, author=voices[kind], body=f"{marker}REPLY a reply")
         first_post_id = db.session.scalar(
             sa.text("SELECT id FROM posts WHERE topic_id = :t AND post_number = 1"),
             {"t": topic.id},
@@ -215,6 +252,7 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
             slug=world.spaces[kind].slug,
             topic_id=topic.id,
             post_id=first_post_id,
+            reply_id=answer.id,
             member_id=members[kind].id,
         )
         canaries[kind] = [marker, f"{marker}BODY", f"{marker}REPLY"]
@@ -262,7 +300,8 @@ def test_leak_matrix_every_route_role_and_space_kind(
                     if method == "GET":
                         response = client.get(path)
                     else:
-                        response = client.post(path, data={"csrf_token": token})
+                        data = {**route.data(objects[kind]), "csrf_token": token}
+                        response = client.post(path, data=data)
                     savepoint.rollback()
                     db.session.expire_all()
                     expected = expect(persona, column)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from community.forms import BaseForm
@@ -12,6 +13,7 @@ from community.topics.models import (
     BODY_MAX_LENGTH,
     SUBMISSION_TOKEN_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    TopicKind,
 )
 
 # Forms accept a little more than the limit so that the service, not the browser
@@ -33,6 +35,14 @@ def _submission_token_field() -> HiddenField:
 
 
 class TopicForm(BaseForm):
+    kind = SelectField(
+        "Type",
+        choices=[
+            SelectChoice(TopicKind.DISCUSSION.value, "Discussion: talk something over"),
+            SelectChoice(TopicKind.QUESTION.value, "Question: ask for an answer"),
+        ],
+        default=TopicKind.DISCUSSION.value,
+    )
     title = StringField(
         "Title",
         validators=[

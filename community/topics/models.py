@@ -32,6 +32,8 @@ class Topic(Base):
         Index("ix_topics_space_listing", "space_id", "is_pinned", "last_posted_at", "id"),
         # The home page's recent activity across the spaces a viewer may read.
         Index("ix_topics_last_posted_at_id", "last_posted_at", "id"),
+        # The respond queue: open questions without a staff reply, oldest first.
+        Index("ix_topics_respond_queue", "kind", "first_staff_reply_at", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +54,14 @@ class Topic(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_poster_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Questions: the reply the asker (or staff) accepted, and when; a question with
+    # one is "solved" in every list. use_alter: topics and posts point at each other.
+    accepted_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL", use_alter=True)
+    )
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When an employee first replied: the respond queue and the webcare figures.
+    first_staff_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     space: Mapped[Space] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
@@ -64,6 +74,14 @@ class Topic(Base):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind is TopicKind.QUESTION
+
+    @property
+    def is_solved(self) -> bool:
+        return self.accepted_post_id is not None
 
     @property
     def reply_count(self) -> int:
@@ -94,11 +112,13 @@ class Post(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revision_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Votes on answers (community.answers); changed with atomic updates only.
+    vote_count: Mapped[int] = mapped_column(Integer, default=0)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     submission_token: Mapped[str | None] = mapped_column(String(SUBMISSION_TOKEN_MAX_LENGTH))
 
-    topic: Mapped[Topic] = relationship()
+    topic: Mapped[Topic] = relationship(foreign_keys=[topic_id])
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
 
     @property

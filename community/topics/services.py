@@ -130,6 +130,14 @@ def reply_to_topic(
     db.session.execute(
         update(Space).where(Space.id == topic.space_id).values(post_count=Space.post_count + 1)
     )
+    if actor.is_employee and actor.id != topic.author_id:
+        # The first staff reply takes the question off the respond queue and starts
+        # the webcare clock's figures; only the first one counts.
+        db.session.execute(
+            update(Topic)
+            .where(Topic.id == topic.id, Topic.first_staff_reply_at.is_(None))
+            .values(first_staff_reply_at=now)
+        )
     post = Post(
         topic_id=topic.id,
         author=actor,

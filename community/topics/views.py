@@ -18,10 +18,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from community import policy, ratelimit
+from community.answers import forms as answer_forms
+from community.answers import queries as answer_queries
 from community.errors import ValidationFailed
 from community.spaces import queries as space_queries
 from community.topics import forms, queries, services
-from community.topics.models import Post, Topic
+from community.topics.models import Post, Topic, TopicKind
 
 bp = Blueprint("topics", __name__)
 
@@ -30,6 +32,12 @@ UNPROCESSABLE = 422
 
 def _post_url(post: Post) -> str:
     per_page = current_app.config["POSTS_PER_PAGE"]
+    if post.topic.is_question and not post.is_first:
+        # Answers are paged apart from the question; in time order the page is known.
+        page = math.ceil((post.post_number - 1) / per_page)
+        return url_for(
+            "topics.show", topic_id=post.topic_id, sort="oldest", page=page if page > 1 else None
+        ) + (f"#post-{post.post_number}")
     page = math.ceil(post.post_number / per_page)
     return url_for("topics.show", topic_id=post.topic_id, page=page if page > 1 else None) + (
         f"#post-{post.post_number}"
@@ -50,6 +58,7 @@ def new(slug: str) -> ResponseReturnValue:
                 space,
                 title=form.title.data,
                 body=form.body.data,
+                kind=TopicKind(form.kind.data),
                 submission_token=form.submission_token.data,
             )
         except ValidationFailed as error:
@@ -68,20 +77,41 @@ def show(topic_id: int) -> ResponseReturnValue:
 
 def _render_topic(topic: Topic, reply_form: forms.ReplyForm, status: int) -> ResponseReturnValue:
     per_page = current_app.config["POSTS_PER_PAGE"]
-    page_count = max(math.ceil(topic.last_post_number / per_page), 1)
     page = request.args.get("page", 1, type=int)
-    if not 1 <= page <= page_count:
-        return render_template("errors/error.html", code=404), 404
-    posts = queries.list_topic_posts(current_user, topic, page=page, per_page=per_page)
+    answer_sort = None
+    if topic.is_question:
+        # A question page: the question, then its answers, the accepted one first.
+        answer_sort = request.args.get("sort", "votes")
+        if answer_sort not in answer_queries.ANSWER_SORTS:
+            answer_sort = "votes"
+        page_count = max(math.ceil((topic.last_post_number - 1) / per_page), 1)
+        if not 1 <= page <= page_count:
+            return render_template("errors/error.html", code=404), 404
+        question = queries.list_topic_posts(current_user, topic, page=1, per_page=1)
+        answers, _ = answer_queries.list_answers(
+            current_user, topic, sort=answer_sort, page=page, per_page=per_page
+        )
+        posts = question + answers
+    else:
+        page_count = max(math.ceil(topic.last_post_number / per_page), 1)
+        if not 1 <= page <= page_count:
+            return render_template("errors/error.html", code=404), 404
+        posts = queries.list_topic_posts(current_user, topic, page=page, per_page=per_page)
     return render_template(
         "topics/show.html",
         topic=topic,
         posts=posts,
         page=page,
         page_count=page_count,
+        answer_sort=answer_sort,
+        voted_post_ids=(
+            answer_queries.voted_post_ids(current_user, posts) if topic.is_question else frozenset()
+        ),
         reply_form=reply_form,
         toggle_form=forms.ToggleForm(),
         delete_form=forms.DeleteForm(),
+        accept_form=answer_forms.AcceptForm(),
+        vote_form=answer_forms.VoteForm(),
     ), status
 
 

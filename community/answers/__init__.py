@@ -1,0 +1,1 @@
+"""Answers: accepted answers on questions, votes on answers, the respond queue."""
