@@ -25,13 +25,14 @@ from community.demo_content import (
 from community.extensions import db
 from community.spaces.models import Membership, MembershipRole, Space, Visibility
 from community.topics import services as topic_services
-from community.topics.models import Post
+from community.topics.models import Post, TopicKind
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "load_demo_data"]
 
 # The demo's history reaches this far back; each topic gets its own day in it.
 HISTORY_DAYS = 60
 AGE_STRIDE = 7
+QUESTION_SPACES = frozenset({"product-help"})
 
 
 def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) -> bool:
@@ -92,21 +93,38 @@ def _load_topic(
 ) -> None:
     space = spaces[entry["space"]]
     author = users[entry["author"]]
-    topic = topic_services.create_topic(author, space, title=entry["title"], body=entry["body"])
+    # Support threads are questions; the rest are discussions.
+    is_question = entry["space"] in QUESTION_SPACES and not entry.get("pinned")
+    topic = topic_services.create_topic(
+        author,
+        space,
+        title=entry["title"],
+        body=entry["body"],
+        kind=TopicKind.QUESTION if is_question else TopicKind.DISCUSSION,
+    )
     started = utcnow() - timedelta(days=age_days)
     moment = started
     _backdate(topic.id, 1, moment)
+    staff_answer: Post | None = None
     for number, (username, body) in enumerate(entry.get("replies", []), start=2):
-        topic_services.reply_to_topic(users[username], topic, body=body)
+        post = topic_services.reply_to_topic(users[username], topic, body=body)
         # Replies follow within hours, the first ones faster: a responsive community.
         moment = moment + timedelta(hours=1.5 * number, minutes=7 * number)
         _backdate(topic.id, number, moment)
+        if users[username].is_employee and staff_answer is None and users[username] != author:
+            staff_answer = post
+            topic.first_staff_reply_at = moment
     topic.created_at = started
     topic.last_posted_at = moment
     if entry.get("pinned"):
         topic.is_pinned = True
     if entry.get("locked"):
         topic.locked_at = moment
+    # The asker accepts the staff answer when they came back to say it worked.
+    replies = entry.get("replies", [])
+    if is_question and staff_answer is not None and replies and replies[-1][0] == entry["author"]:
+        topic.accepted_post_id = staff_answer.id
+        topic.accepted_at = moment
     db.session.commit()
 
 

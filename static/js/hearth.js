@@ -74,3 +74,29 @@ window.addEventListener("pageshow", () => {
     button.disabled = false;
   });
 });
+
+// Vote buttons update in place; without JavaScript the form posts and the page reloads.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  const widget = form.closest("[data-vote]");
+  if (!widget) return;
+  event.preventDefault();
+  const value = form.querySelector("input[name=value]");
+  const response = await fetch(form.action, {
+    method: "POST",
+    body: new FormData(form),
+    headers: { Accept: "application/json" },
+    credentials: "same-origin",
+  });
+  if (!response.ok) {
+    form.submit();  // let the server's page explain (sign-in, 403, 429...)
+    return;
+  }
+  const data = await response.json();
+  widget.querySelector(".vote-count strong").textContent = data.count;
+  const button = form.querySelector("button");
+  button.textContent = data.voted ? "Remove vote" : "Helpful";
+  button.setAttribute("aria-pressed", String(data.voted));
+  button.disabled = false;
+  value.value = data.voted ? "off" : "on";
+}, true);

@@ -161,3 +161,53 @@ def test_journey_sign_out_ends_the_remembered_session(page, live_server):
     page.context.add_cookies(cookies)
     page.goto(live_server.url + "/account")
     page.get_by_role("heading", name="Sign in").wait_for()
+
+
+def test_journey_question_answered_from_the_respond_queue_and_accepted(browser, live_server):
+    space_slug = _make_public_space(live_server, _unique("Support "))
+    asker, employee, voter = _unique("asker"), _unique("staffer"), _unique("voter")
+    with live_server.app.app_context():
+        factories.make_user(username=asker, password=PASSWORD)
+        factories.make_user(username=employee, password=PASSWORD, is_employee=True)
+        factories.make_user(username=voter, password=PASSWORD)
+
+    def signed_in(username):
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        _sign_in(page, live_server, username)
+        return context, page
+
+    asker_context, page = signed_in(asker)
+    page.goto(f"{live_server.url}/s/{space_slug}/new")
+    page.get_by_label("Type").select_option("question")
+    page.get_by_label("Title").fill("Hub does not see my new bulb")
+    page.get_by_label("Message").fill("I tried pairing twice.")
+    page.get_by_role("button", name="Post topic").click()
+    question_url = page.url
+
+    staff_context, staff = signed_in(employee)
+    staff.get_by_role("link", name="Respond").click()
+    staff.get_by_role("link", name="Hub does not see my new bulb").wait_for()
+    staff.locator(".respond-item", has_text="Hub does not see my new bulb").get_by_role(
+        "link", name="Answer"
+    ).click()
+    staff.get_by_label("Your reply").fill("Hold the pairing button for **ten** seconds.")
+    staff.get_by_role("button", name="Post reply").click()
+    staff.get_by_text("Hold the pairing button for").wait_for()
+    staff.goto(f"{live_server.url}/respond")
+    assert staff.get_by_text("Hub does not see my new bulb").count() == 0
+    staff_context.close()
+
+    voter_context, other = signed_in(voter)
+    other.goto(question_url)
+    other.get_by_role("button", name="Helpful").click()
+    other.get_by_role("button", name="Remove vote").wait_for()  # updated in place
+    assert other.locator(".vote-count strong").first.inner_text() == "1"
+    voter_context.close()
+
+    page.reload()
+    page.get_by_role("button", name="Accept this answer").click()
+    page.get_by_text("accepted answer", exact=True).wait_for()
+    assert page.locator(".badge-solved").first.is_visible()
+    asker_context.close()
