@@ -90,11 +90,13 @@ def _register_blueprints(app: Flask) -> None:
     from community.accounts.views import bp as accounts_bp
     from community.answers.views import bp as answers_bp
     from community.spaces.views import bp as spaces_bp
+    from community.tags.views import bp as tags_bp
     from community.topics.views import bp as topics_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(answers_bp)
     app.register_blueprint(spaces_bp)
+    app.register_blueprint(tags_bp)
     app.register_blueprint(topics_bp)
 
 

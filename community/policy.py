@@ -190,12 +190,28 @@ def can_edit_post(viewer: Viewer, post: Post) -> bool:
         return False
     if can_moderate_space(viewer, post.topic.space):
         return True
-    if not _is_author(viewer, post):
+    # Authors, and for a wiki post everyone who may post in the space, edit while the
+    # topic is open.
+    if not (_is_author(viewer, post) or post.is_wiki):
         return False
-    # Authors edit while they may still post there and the topic is open.
     if post.topic.is_locked:
         return False
     return can_post_in_space(viewer, post.topic.space)
+
+
+def can_make_wiki(viewer: Viewer, post: Post) -> bool:
+    """Turn a topic's first post into a wiki the space's members keep current."""
+    if not post.is_first:
+        return False
+    if post.is_deleted:
+        return False
+    return can_read_post(viewer, post) and can_moderate_space(viewer, post.topic.space)
+
+
+def require_make_wiki(viewer: Viewer, post: Post) -> None:
+    require_read_post(viewer, post)
+    if not can_make_wiki(viewer, post):
+        raise Forbidden
 
 
 def require_edit_post(viewer: Viewer, post: Post) -> None:
@@ -301,6 +317,16 @@ def can_use_respond_queue(viewer: Viewer) -> bool:
 def require_use_respond_queue(viewer: Viewer) -> None:
     if not can_use_respond_queue(viewer):
         raise NotFound
+
+
+# --- tags ---------------------------------------------------------------------
+
+
+def can_create_tag(viewer: Viewer) -> bool:
+    """New tags come from staff; members label topics with the tags that exist."""
+    if not viewer.is_authenticated or not viewer.is_confirmed:
+        return False
+    return viewer.is_employee or viewer.is_moderator
 
 
 # --- members ------------------------------------------------------------------

@@ -80,9 +80,10 @@ def make_topic(
     title: str | None = None,
     body: str = "The first post of this topic.",
     kind: TopicKind = TopicKind.DISCUSSION,
+    tags: str | None = None,
 ) -> Topic:
     title = title or f"Topic number {next(_sequence)}"
-    return topic_services.create_topic(author, space, title=title, body=body, kind=kind)
+    return topic_services.create_topic(author, space, title=title, body=body, kind=kind, tags=tags)
 
 
 def make_reply(topic: Topic, *, author: User, body: str = "A reply.") -> Post:

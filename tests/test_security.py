@@ -85,6 +85,10 @@ def content(world: World) -> Content:
     topic = factories.make_topic(world.spaces["public"], author=author, title="Headers topic")
     reply = factories.make_reply(topic, author=author, body="A reply to edit.")
     topic_services.edit_post(author, reply, body="A reply, edited once.")
+    # A tag (staff create them) so that the tag page has something to show.
+    factories.make_topic(
+        world.spaces["public"], author=world.user("admin"), title="Tagged topic", tags="headers"
+    )
     return Content(topic=topic, post=reply)
 
 
@@ -119,6 +123,7 @@ def url_values(world: World, content: Content, mailed_tokens: dict[str, str]):
         # A member of the public space (its moderator), for the remove-member route.
         "user_id": world.user("space_moderator").id,
         "filename": "css/hearth.css",
+        "name": "headers",  # the tag of the content fixture
     }
 
     def fill(rule: Rule) -> dict[str, object]:

@@ -10,6 +10,7 @@ from community import policy
 from community.errors import ValidationFailed
 from community.spaces import forms, queries, services
 from community.spaces.models import MembershipRole, Visibility
+from community.tags import queries as tag_queries
 from community.topics import queries as topic_queries
 
 bp = Blueprint("spaces", __name__)
@@ -33,10 +34,29 @@ def show(slug: str) -> ResponseReturnValue:
         # A listed closed space: its name, description and how to join; no content.
         return render_template("spaces/closed.html", space=space)
     cursor = topic_queries.TopicCursor.decode(request.args.get("after"))
+    show = request.args.get("show")
+    if show not in topic_queries.TOPIC_FILTERS:
+        show = None
+    tag = None
+    if request.args.get("tag"):
+        tag = tag_queries.get_visible_tag_or_404(current_user, request.args["tag"])
     page = topic_queries.list_space_topics(
-        current_user, space, after=cursor, per_page=current_app.config["TOPICS_PER_PAGE"]
+        current_user,
+        space,
+        after=cursor,
+        per_page=current_app.config["TOPICS_PER_PAGE"],
+        show=show,
+        tag_id=tag.id if tag else None,
     )
-    return render_template("spaces/show.html", space=space, page=page, is_first_page=cursor is None)
+    return render_template(
+        "spaces/show.html",
+        space=space,
+        page=page,
+        is_first_page=cursor is None,
+        show=show,
+        tag=tag,
+        filters=topic_queries.TOPIC_FILTERS,
+    )
 
 
 # --- administration -----------------------------------------------------------

@@ -19,6 +19,7 @@ from community.topics.models import (
 # Forms accept a little more than the limit so that the service, not the browser
 # or WTForms, states the limit with the length the member actually typed.
 _SLACK = 1000
+TAGS_FIELD_MAX_LENGTH = 300
 
 
 def _new_submission_token() -> str:
@@ -56,6 +57,11 @@ class TopicForm(BaseForm):
             InputRequired(message="Write something first."),
             Length(max=BODY_MAX_LENGTH + _SLACK),
         ],
+    )
+    tags = StringField(
+        "Tags",
+        validators=[Length(max=TAGS_FIELD_MAX_LENGTH)],
+        description="Up to five, separated by commas: for example hub, firmware.",
     )
     submission_token = _submission_token_field()
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from community.accounts.models import User
 from community.database import Base, StrEnumType, UTCDateTime, utcnow
 from community.spaces.models import Space
+from community.tags.models import Tag, topic_tags
 
 TITLE_MIN_LENGTH = 5
 TITLE_MAX_LENGTH = 200
@@ -66,6 +67,8 @@ class Topic(Base):
     space: Mapped[Space] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     last_poster: Mapped[User | None] = relationship(foreign_keys=[last_poster_id])
+    # Loaded with one extra query per list (selectin), never one per topic.
+    tags: Mapped[list[Tag]] = relationship(secondary=topic_tags, order_by=Tag.name, lazy="selectin")
 
     @property
     def is_locked(self) -> bool:
@@ -112,6 +115,8 @@ class Post(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revision_count: Mapped[int] = mapped_column(Integer, default=0)
+    # A wiki post is edited by everyone who may post in its space (revisions say who).
+    is_wiki: Mapped[bool] = mapped_column(Boolean, default=False)
     # Votes on answers (community.answers); changed with atomic updates only.
     vote_count: Mapped[int] = mapped_column(Integer, default=0)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import and_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from community import policy
@@ -14,7 +14,8 @@ from community.accounts.models import Viewer
 from community.errors import NotFound
 from community.extensions import db
 from community.spaces.models import Space
-from community.topics.models import Post, PostRevision, Topic
+from community.tags.models import Tag
+from community.topics.models import Post, PostRevision, Topic, TopicKind
 
 RECENT_TOPICS_ON_HOME = 20
 # ASCII digits only ("١٢".isdigit() is true), and an id that fits SQLite's INTEGER.
@@ -56,16 +57,36 @@ def _with_people(statement):  # noqa: ANN001 - a Select in, the same Select out
     return statement.options(joinedload(Topic.author), joinedload(Topic.last_poster))
 
 
+# Filters of a space's topic list: what each keeps.
+TOPIC_FILTERS = {
+    "questions": Topic.kind == TopicKind.QUESTION,
+    "solved": and_(Topic.kind == TopicKind.QUESTION, Topic.accepted_post_id.is_not(None)),
+    "unsolved": and_(Topic.kind == TopicKind.QUESTION, Topic.accepted_post_id.is_(None)),
+    "unanswered": Topic.post_count <= 1,
+}
+
+
 def list_space_topics(
-    viewer: Viewer, space: Space, *, after: TopicCursor | None, per_page: int
+    viewer: Viewer,
+    space: Space,
+    *,
+    after: TopicCursor | None,
+    per_page: int,
+    show: str | None = None,
+    tag_id: int | None = None,
 ) -> TopicPage:
     """A page of the space's topics: pinned ones on the first page, then by activity.
 
+    ``show`` names one of TOPIC_FILTERS; ``tag_id`` keeps topics with that tag.
     Keyset pagination on (last_posted_at, id) keeps page 500 an index range scan,
     as cheap as page 1.
     """
     policy.require_read_space(viewer, space)
-    visible = (Topic.space_id == space.id, Topic.deleted_at.is_(None))
+    visible = [Topic.space_id == space.id, Topic.deleted_at.is_(None)]
+    if show in TOPIC_FILTERS:
+        visible.append(TOPIC_FILTERS[show])
+    if tag_id is not None:
+        visible.append(Topic.tags.any(Tag.id == tag_id))
     pinned: list[Topic] = []
     if after is None:
         pinned = list(

@@ -14,6 +14,7 @@ from community.errors import ValidationFailed
 from community.extensions import db
 from community.markdown import render_markdown
 from community.spaces.models import Space
+from community.tags import services as tag_services
 from community.topics.models import (
     BODY_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -58,6 +59,7 @@ def create_topic(
     title: str,
     body: str,
     kind: TopicKind = TopicKind.DISCUSSION,
+    tags: str | None = None,
     submission_token: str | None = None,
 ) -> Topic:
     """Start a topic with its first post; raises ValidationFailed, NotFound, Forbidden.
@@ -67,6 +69,7 @@ def create_topic(
     policy.require_post_in_space(actor, space)
     title = check_title(title)
     body = check_body(body)
+    tag_names = tag_services.parse_tag_names(tags)
     now = utcnow()
     topic = Topic(
         space=space,
@@ -78,6 +81,7 @@ def create_topic(
         created_at=now,
         last_posted_at=now,
         last_poster=actor,
+        tags=tag_services.resolve_tags(actor, tag_names),
     )
     post = Post(
         topic=topic,
@@ -250,6 +254,14 @@ def set_topic_locked(actor: User, topic: Topic, *, is_locked: bool) -> Topic:
     db.session.commit()
     log.info("topic.locked user_id=%s topic_id=%s locked=%s", actor.id, topic.id, is_locked)
     return topic
+
+
+def set_post_wiki(actor: User, post: Post, *, is_wiki: bool) -> Post:
+    policy.require_make_wiki(actor, post)
+    post.is_wiki = is_wiki
+    db.session.commit()
+    log.info("post.wiki user_id=%s post_id=%s wiki=%s", actor.id, post.id, is_wiki)
+    return post
 
 
 def preview(body: str) -> str:

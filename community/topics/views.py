@@ -59,6 +59,7 @@ def new(slug: str) -> ResponseReturnValue:
                 title=form.title.data,
                 body=form.body.data,
                 kind=TopicKind(form.kind.data),
+                tags=form.tags.data,
                 submission_token=form.submission_token.data,
             )
         except ValidationFailed as error:
@@ -210,6 +211,22 @@ def lock(topic_id: int) -> ResponseReturnValue:
         services.set_topic_locked(current_user, topic, is_locked=form.value.data == "on")
         flash("Locked: only moderators can reply." if topic.is_locked else "Unlocked.", "success")
     return redirect(url_for("topics.show", topic_id=topic.id))
+
+
+@bp.post("/p/<int:post_id>/wiki")
+@login_required
+def wiki(post_id: int) -> ResponseReturnValue:
+    post = queries.get_readable_post_or_404(current_user, post_id)
+    form = forms.ToggleForm()
+    if form.validate_on_submit():
+        services.set_post_wiki(current_user, post, is_wiki=form.value.data == "on")
+        flash(
+            "This post is now a wiki: members of the space can edit it."
+            if post.is_wiki
+            else "This post is no longer a wiki.",
+            "success",
+        )
+    return redirect(url_for("topics.show", topic_id=post.topic_id))
 
 
 @bp.post("/preview")

@@ -1,0 +1,1 @@
+"""Tags: labels shared across spaces; a tag page lists only what the viewer may read."""
