@@ -79,6 +79,35 @@ def listed_spaces_clause(viewer: Viewer) -> ColumnElement[bool]:
     return or_(readable, and_(Space.visibility == Visibility.CLOSED, Space.is_listed.is_(True)))
 
 
+def can_request_to_join(viewer: Viewer, space: Space) -> bool:
+    """Ask the moderators of a listed closed space for membership."""
+    if not viewer.is_authenticated or not viewer.is_confirmed:
+        return False
+    if space.visibility is not Visibility.CLOSED:
+        return False
+    if not space.is_listed or not space.accepts_join_requests:
+        return False
+    # Members, and admins who read everything, have nothing to ask for.
+    return not can_read_space(viewer, space)
+
+
+def require_request_to_join(viewer: Viewer, space: Space) -> None:
+    if not can_see_space_listing(viewer, space):
+        raise NotFound
+    if not can_request_to_join(viewer, space):
+        raise Forbidden
+
+
+def can_review_join_requests(viewer: Viewer, space: Space) -> bool:
+    return space.visibility is Visibility.CLOSED and can_moderate_space(viewer, space)
+
+
+def require_review_join_requests(viewer: Viewer, space: Space) -> None:
+    require_read_space(viewer, space)
+    if not can_review_join_requests(viewer, space):
+        raise Forbidden
+
+
 def can_post_in_space(viewer: Viewer, space: Space) -> bool:
     if not viewer.is_authenticated:
         return False

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from community.accounts.models import Role
 from community.extensions import db
 from community.spaces import services as space_services
-from community.spaces.models import MembershipRole
+from community.spaces.models import JoinRequest, MembershipRole
 from community.topics.models import TopicKind
 from tests import factories
 from tests.conftest import PERSONAS, SPACE_KINDS, csrf_token_from
@@ -85,6 +85,27 @@ ACCEPT = {
     "admin":           (Y, Y, Y),
 }  # fmt: skip
 RESPOND_QUEUE_USERS = {"employee", "space_moderator", "moderator", "admin"}
+# Asking to join: signed-in, confirmed non-members of a closed space that takes requests.
+JOIN = {
+    "anonymous":       (N, N, N),
+    "unconfirmed":     (N, N, N),
+    "member":          (N, Y, N),
+    "closed_member":   (N, N, N),
+    "employee":        (N, Y, N),
+    "space_moderator": (N, N, N),
+    "moderator":       (N, Y, N),
+    "admin":           (N, N, N),
+}  # fmt: skip
+# Reviewing join requests: the closed space's moderators and admins.
+REVIEW = {persona: (False, MODERATE[persona][1], False) for persona in MODERATE}
+
+
+def join(persona: str, column: int) -> int:
+    if _anonymous(persona):
+        return 302
+    if not LISTED[persona][column]:
+        return 404
+    return 302 if JOIN[persona][column] else 403
 
 
 def respond_queue(persona: str, column: int) -> int:
@@ -106,6 +127,7 @@ class Objects:
     reply_id: int  # an answer to it, by someone other than every persona
     member_id: int
     tag: str  # used only on this kind's topic
+    join_request_id: int  # a pending request to join this kind's space
 
 
 @dataclass(frozen=True)
@@ -164,6 +186,12 @@ ROUTES: dict[str, Route] = {
     "topics.pin": Route(topic, post=acting(MODERATE, 302)),
     "topics.wiki": Route(post, post=acting(MODERATE, 302), data=lambda o: {"value": "on"}),
     "tags.index": Route(nothing, get=everyone(200)),
+    "spaces.request_to_join": Route(slug, post=join),
+    "spaces.join_requests": Route(slug, get=acting(REVIEW, 200)),
+    "spaces.decide_join_request": Route(
+        lambda o: {"request_id": o.join_request_id, "decision": "approve"},
+        post=acting(REVIEW, 302),
+    ),
     "tags.show": Route(lambda o: {"name": o.tag}, get=readers(200)),
     "topics.lock": Route(topic, post=acting(MODERATE, 302)),
     "topics.preview": Route(nothing, post=anonymous_or_member(anonymous=302, member=422)),
@@ -236,6 +264,13 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
         "closed": world.user("closed_member"),
         "employee": world.user("employee"),
     }
+    world.spaces["closed"].accepts_join_requests = True
+    join_requests = {}
+    for kind in SPACE_KINDS:
+        joiner = factories.make_user(username=f"joiner{kind}")
+        join_requests[kind] = JoinRequest(space=world.spaces[kind], user=joiner, message="hi")
+        db.session.add(join_requests[kind])
+    db.session.commit()
     objects: dict[str, Objects] = {}
     canaries: dict[str, list[str]] = {}
     for kind in SPACE_KINDS:
@@ -260,6 +295,7 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
             reply_id=answer.id,
             member_id=members[kind].id,
             tag=f"canary{kind}tag",
+            join_request_id=join_requests[kind].id,
         )
         canaries[kind] = [marker, f"{marker}BODY", f"{marker}REPLY", f"canary{kind}tag"]
     canaries["closed"].append("Canaryclosed")

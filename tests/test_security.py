@@ -25,6 +25,8 @@ from community import create_app
 from community.accounts import services as account_services
 from community.extensions import db
 from community.mail import outbox
+from community.spaces import services as space_services
+from community.spaces.models import JoinRequest
 from community.topics import services as topic_services
 from community.topics.models import Post, Topic
 from config import BASE_DIR, ProductionConfig
@@ -73,10 +75,12 @@ PLAUSIBLE_FORM = {
 
 @dataclass
 class Content:
-    """A topic in the public space with a reply that has been edited once."""
+    """A topic in the public space with a reply that has been edited once, and a
+    pending request to join the closed space."""
 
     topic: Topic
     post: Post
+    join_request: JoinRequest
 
 
 @pytest.fixture
@@ -89,7 +93,11 @@ def content(world: World) -> Content:
     factories.make_topic(
         world.spaces["public"], author=world.user("admin"), title="Tagged topic", tags="headers"
     )
-    return Content(topic=topic, post=reply)
+    world.spaces["closed"].accepts_join_requests = True
+    join_request = space_services.request_to_join(
+        world.user("member"), world.spaces["closed"], message="Let me in, please."
+    )
+    return Content(topic=topic, post=reply, join_request=join_request)
 
 
 @pytest.fixture
@@ -124,6 +132,8 @@ def url_values(world: World, content: Content, mailed_tokens: dict[str, str]):
         "user_id": world.user("space_moderator").id,
         "filename": "css/hearth.css",
         "name": "headers",  # the tag of the content fixture
+        "request_id": content.join_request.id,
+        "decision": "approve",
     }
 
     def fill(rule: Rule) -> dict[str, object]:

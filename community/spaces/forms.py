@@ -9,6 +9,8 @@ from wtforms.validators import DataRequired, Length
 from community.accounts.models import USERNAME_MAX_LENGTH
 from community.forms import BaseForm
 from community.spaces.models import (
+    JOIN_MESSAGE_MAX_LENGTH,
+    JOIN_NOTE_MAX_LENGTH,
     SPACE_DESCRIPTION_MAX_LENGTH,
     SPACE_NAME_MAX_LENGTH,
     SPACE_SLUG_MAX_LENGTH,
@@ -33,6 +35,7 @@ class SpaceForm(BaseForm):
     )
     visibility = SelectField("Who can read it", choices=VISIBILITY_CHOICES)
     is_listed = BooleanField("List it in the directory (closed spaces: name and description only)")
+    accepts_join_requests = BooleanField("Members may ask to join (closed, listed spaces)")
 
 
 class AddMemberForm(BaseForm):
@@ -43,6 +46,20 @@ class AddMemberForm(BaseForm):
             SelectChoice(MembershipRole.MEMBER.value, "Member"),
             SelectChoice(MembershipRole.MODERATOR.value, "Moderator"),
         ],
+    )
+
+
+class JoinRequestForm(BaseForm):
+    message = TextAreaField(
+        "Why would you like to join?",
+        validators=[Length(max=JOIN_MESSAGE_MAX_LENGTH + 500)],
+        description="Optional. The space's moderators read it.",
+    )
+
+
+class DecideJoinRequestForm(BaseForm):
+    note = TextAreaField(
+        "Note to the member (optional)", validators=[Length(max=JOIN_NOTE_MAX_LENGTH + 500)]
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.accounts.models import User
@@ -21,6 +21,16 @@ class Visibility(enum.StrEnum):
     PUBLIC = "public"
     CLOSED = "closed"
     EMPLOYEE = "employee"
+
+
+JOIN_MESSAGE_MAX_LENGTH = 500
+JOIN_NOTE_MAX_LENGTH = 500
+
+
+class JoinRequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
 
 
 class MembershipRole(enum.StrEnum):
@@ -39,6 +49,9 @@ class Space(Base):
     # Closed spaces are listed by name to signed-in members so they can ask to
     # join; an unlisted one is known only to its members.
     is_listed: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A listed closed space may let signed-in members ask to join; its moderators
+    # approve or decline each request.
+    accepts_join_requests: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
     topic_count: Mapped[int] = mapped_column(Integer, default=0)
     post_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -70,3 +83,40 @@ class Membership(Base):
     @property
     def is_moderator(self) -> bool:
         return self.role is MembershipRole.MODERATOR
+
+
+class JoinRequest(Base):
+    """A member asking to join a closed space, and the moderators' answer."""
+
+    __tablename__ = "join_requests"
+    __table_args__ = (
+        # One pending request per member and space; decided ones stay as history.
+        Index(
+            "uq_join_requests_pending",
+            "space_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_join_requests_space_status", "space_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[JoinRequestStatus] = mapped_column(
+        StrEnumType(JoinRequestStatus), default=JoinRequestStatus.PENDING
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    space: Mapped[Space] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status is JoinRequestStatus.PENDING

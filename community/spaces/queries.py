@@ -9,7 +9,7 @@ from community import policy
 from community.accounts.models import User, Viewer
 from community.errors import NotFound
 from community.extensions import db
-from community.spaces.models import Membership, Space
+from community.spaces.models import JoinRequest, JoinRequestStatus, Membership, Space
 
 
 def _space_by_slug(slug: str) -> Space | None:
@@ -89,3 +89,36 @@ def get_membership_for_admin_or_404(viewer: Viewer, space: Space, user_id: int) 
 
 def find_user_by_username(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username_lower == username.strip().lower()))
+
+
+def get_pending_join_request(viewer: Viewer, space: Space) -> JoinRequest | None:
+    """The viewer's own pending request for this space, if any."""
+    if not viewer.is_authenticated:
+        return None
+    return db.session.scalar(
+        select(JoinRequest).where(
+            JoinRequest.space_id == space.id,
+            JoinRequest.user_id == viewer.id,
+            JoinRequest.status == JoinRequestStatus.PENDING,
+        )
+    )
+
+
+def list_pending_join_requests(viewer: Viewer, space: Space) -> list[JoinRequest]:
+    """The space's queue, oldest first, for those who review it."""
+    policy.require_review_join_requests(viewer, space)
+    statement = (
+        select(JoinRequest)
+        .where(JoinRequest.space_id == space.id, JoinRequest.status == JoinRequestStatus.PENDING)
+        .options(selectinload(JoinRequest.user))
+        .order_by(JoinRequest.created_at, JoinRequest.id)
+    )
+    return list(db.session.scalars(statement))
+
+
+def get_join_request_for_review_or_404(viewer: Viewer, request_id: int) -> JoinRequest:
+    join_request = db.session.get(JoinRequest, request_id)
+    if join_request is None:
+        raise NotFound
+    policy.require_review_join_requests(viewer, join_request.space)
+    return join_request

@@ -5,18 +5,24 @@ from __future__ import annotations
 import logging
 import re
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
 from community import policy
 from community.accounts.models import User
+from community.database import utcnow
 from community.errors import ValidationFailed
 from community.extensions import db
+from community.mail import send_mail
 from community.spaces.models import (
+    JOIN_MESSAGE_MAX_LENGTH,
+    JOIN_NOTE_MAX_LENGTH,
     SPACE_DESCRIPTION_MAX_LENGTH,
     SPACE_NAME_MAX_LENGTH,
     SPACE_SLUG_MAX_LENGTH,
     SPACE_SLUG_PATTERN,
+    JoinRequest,
+    JoinRequestStatus,
     Membership,
     MembershipRole,
     Space,
@@ -60,6 +66,7 @@ def create_space(
     description: str = "",
     visibility: Visibility,
     is_listed: bool = True,
+    accepts_join_requests: bool = False,
 ) -> Space:
     """Create a space; raises ValidationFailed (a taken slug included)."""
     policy.require_manage_spaces(actor)
@@ -70,6 +77,7 @@ def create_space(
         description=description,
         visibility=Visibility(visibility),
         is_listed=is_listed,
+        accepts_join_requests=accepts_join_requests,
     )
     db.session.add(space)
     _commit_slug(space)
@@ -86,6 +94,7 @@ def update_space(
     description: str,
     visibility: Visibility,
     is_listed: bool,
+    accepts_join_requests: bool = False,
 ) -> Space:
     policy.require_manage_spaces(actor)
     name, slug, description = _check_space_fields(name=name, slug=slug, description=description)
@@ -94,6 +103,7 @@ def update_space(
     space.description = description
     space.visibility = Visibility(visibility)
     space.is_listed = is_listed
+    space.accepts_join_requests = accepts_join_requests
     _commit_slug(space)
     log.info("space.updated actor_id=%s space_id=%s visibility=%s", actor.id, space.id, visibility)
     return space
@@ -140,3 +150,76 @@ def remove_member(actor: User, space: Space, member: User) -> None:
     log.info(
         "space.member_removed actor_id=%s space_id=%s user_id=%s", actor.id, space.id, member.id
     )
+
+
+# --- join requests ------------------------------------------------------------
+
+
+def request_to_join(actor: User, space: Space, *, message: str) -> JoinRequest:
+    """Ask to join a closed space; raises ValidationFailed, NotFound, Forbidden."""
+    policy.require_request_to_join(actor, space)
+    message = (message or "").strip()
+    if len(message) > JOIN_MESSAGE_MAX_LENGTH:
+        raise ValidationFailed(
+            "message", f"A message has at most {JOIN_MESSAGE_MAX_LENGTH} characters."
+        )
+    join_request = JoinRequest(space_id=space.id, user_id=actor.id, message=message)
+    db.session.add(join_request)
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # the unique index on pending requests
+        db.session.rollback()
+        raise ValidationFailed(
+            "message", "You have already asked to join; the moderators will answer soon."
+        ) from error
+    log.info("space.join_requested user_id=%s space_id=%s", actor.id, space.id)
+    return join_request
+
+
+def decide_join_request(
+    actor: User, join_request: JoinRequest, *, is_approved: bool, note: str = ""
+) -> JoinRequest:
+    """Approve (adding the membership) or decline a pending request, and tell the
+    requester. Deciding a request that is no longer pending changes nothing."""
+    policy.require_review_join_requests(actor, join_request.space)
+    note = (note or "").strip()
+    if len(note) > JOIN_NOTE_MAX_LENGTH:
+        raise ValidationFailed("note", f"A note has at most {JOIN_NOTE_MAX_LENGTH} characters.")
+    # Only a pending row changes: a double-clicked approval acts once.
+    decided = db.session.execute(
+        update(JoinRequest)
+        .where(JoinRequest.id == join_request.id, JoinRequest.status == JoinRequestStatus.PENDING)
+        .values(
+            status=JoinRequestStatus.APPROVED if is_approved else JoinRequestStatus.DECLINED,
+            decided_at=utcnow(),
+            decided_by_id=actor.id,
+            note=note,
+        )
+    ).rowcount
+    if not decided:
+        db.session.rollback()
+        return join_request
+    space, member = join_request.space, join_request.user
+    if is_approved and space.id not in member.member_space_ids:
+        db.session.add(Membership(space_id=space.id, user_id=member.id))
+    db.session.commit()
+    db.session.refresh(join_request)
+    log.info(
+        "space.join_decided actor_id=%s request_id=%s approved=%s",
+        actor.id, join_request.id, is_approved,
+    )  # fmt: skip
+    _tell_requester(join_request)
+    return join_request
+
+
+def _tell_requester(join_request: JoinRequest) -> None:
+    space = join_request.space
+    if join_request.status is JoinRequestStatus.APPROVED:
+        subject = f"Welcome to {space.name}"
+        body = f"Your request to join {space.name} was approved. You can read and post there now."
+    else:
+        subject = f"Your request to join {space.name}"
+        body = f"The moderators of {space.name} declined your request to join."
+    if join_request.note:
+        body += f"\n\nTheir note:\n{join_request.note}"
+    send_mail(join_request.user.email, subject, body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from community import policy
 from community.errors import ValidationFailed
@@ -32,7 +32,7 @@ def show(slug: str) -> ResponseReturnValue:
     space = queries.get_listed_space_or_404(current_user, slug)
     if not policy.can_read_space(current_user, space):
         # A listed closed space: its name, description and how to join; no content.
-        return render_template("spaces/closed.html", space=space)
+        return _render_closed(space, forms.JoinRequestForm(), 200)
     cursor = topic_queries.TopicCursor.decode(request.args.get("after"))
     show = request.args.get("show")
     if show not in topic_queries.TOPIC_FILTERS:
@@ -57,6 +57,63 @@ def show(slug: str) -> ResponseReturnValue:
         tag=tag,
         filters=topic_queries.TOPIC_FILTERS,
     )
+
+
+def _render_closed(
+    space: services.Space, form: forms.JoinRequestForm, status: int
+) -> ResponseReturnValue:
+    return render_template(
+        "spaces/closed.html",
+        space=space,
+        form=form,
+        pending=queries.get_pending_join_request(current_user, space),
+    ), status
+
+
+@bp.post("/s/<slug>/join")
+@login_required
+def request_to_join(slug: str) -> ResponseReturnValue:
+    space = queries.get_listed_space_or_404(current_user, slug)
+    form = forms.JoinRequestForm()
+    if form.validate_on_submit():
+        try:
+            services.request_to_join(current_user, space, message=form.message.data)
+        except ValidationFailed as error:
+            form.add_error(error)
+        else:
+            flash("Your request is on its way to the moderators.", "success")
+            return redirect(url_for("spaces.show", slug=space.slug))
+    return _render_closed(space, form, UNPROCESSABLE)
+
+
+@bp.get("/s/<slug>/join-requests")
+@login_required
+def join_requests(slug: str) -> ResponseReturnValue:
+    space = queries.get_readable_space_or_404(current_user, slug)
+    return render_template(
+        "spaces/join_requests.html",
+        space=space,
+        join_requests=queries.list_pending_join_requests(current_user, space),
+        form=forms.DecideJoinRequestForm(),
+    )
+
+
+@bp.post("/join-requests/<int:request_id>/<any(approve, decline):decision>")
+@login_required
+def decide_join_request(request_id: int, decision: str) -> ResponseReturnValue:
+    join_request = queries.get_join_request_for_review_or_404(current_user, request_id)
+    space = join_request.space
+    form = forms.DecideJoinRequestForm()
+    if form.validate_on_submit():
+        try:
+            services.decide_join_request(
+                current_user, join_request, is_approved=decision == "approve", note=form.note.data
+            )
+        except ValidationFailed as error:
+            flash(error.message, "error")
+        else:
+            flash(f"{join_request.user.display_name}: {join_request.status}.", "success")
+    return redirect(url_for("spaces.join_requests", slug=space.slug))
 
 
 # --- administration -----------------------------------------------------------
@@ -88,6 +145,7 @@ def admin_new() -> ResponseReturnValue:
                 description=form.description.data,
                 visibility=Visibility(form.visibility.data),
                 is_listed=form.is_listed.data,
+                accepts_join_requests=form.accepts_join_requests.data,
             )
         except ValidationFailed as error:
             form.add_error(error)
@@ -112,6 +170,7 @@ def admin_edit(slug: str) -> ResponseReturnValue:
                 description=form.description.data,
                 visibility=Visibility(form.visibility.data),
                 is_listed=form.is_listed.data,
+                accepts_join_requests=form.accepts_join_requests.data,
             )
         except ValidationFailed as error:
             form.add_error(error)
