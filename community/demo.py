@@ -23,7 +23,7 @@ from community.demo_content import (
     DEMO_USERS,
 )
 from community.extensions import db
-from community.spaces.models import Membership, MembershipRole, Space, Visibility
+from community.spaces.models import JoinRequest, Membership, MembershipRole, Space, Visibility
 from community.topics import services as topic_services
 from community.topics.models import Post, TopicKind
 
@@ -33,6 +33,7 @@ __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "load_demo_data"]
 HISTORY_DAYS = 60
 AGE_STRIDE = 7
 QUESTION_SPACES = frozenset({"product-help"})
+JOINABLE_SPACES = ("partner-network", "customer-council")
 
 
 def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) -> bool:
@@ -74,6 +75,18 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
         db.session.add(
             Membership(space=spaces[slug], user=users[username], role=MembershipRole(role))
         )
+    # The closed spaces take requests; one waits in the Customer Council's queue.
+    for slug in JOINABLE_SPACES:
+        spaces[slug].accepts_join_requests = True
+    db.session.add(
+        JoinRequest(
+            space=spaces["customer-council"],
+            user=users["sam"],
+            message="I run Lumen with Home Assistant in three flats and would love to help "
+            "shape the roadmap.",
+            created_at=now - timedelta(days=2),
+        )
+    )
     db.session.commit()
     progress(f"  {len(spaces)} spaces, {len(DEMO_MEMBERSHIPS)} memberships")
 
