@@ -18,7 +18,7 @@ from community.spaces.models import Space
 from community.topics import services as topic_services
 from community.topics.models import Post, Topic, TopicKind
 from tests import factories
-from tests.conftest import csrf_token_from
+from tests.conftest import count_queries, csrf_token_from
 
 
 def _question(world, *, space="public", author="member", title="How do I pair a bulb?"):
@@ -400,3 +400,31 @@ def test_reply_service_keeps_counts_when_a_staff_reply_lands(world):
     topic_services.reply_to_topic(world.user("employee"), question, body="On it.")
     assert question.post_count == 2
     assert question.first_staff_reply_at is not None
+
+
+def test_respond_queue_query_count_is_the_same_for_5_and_40_questions(client_as, database, world):
+    client = client_as("employee")
+    made = 0
+
+    def measure(total: int) -> list[str]:
+        nonlocal made
+        for number in range(made, total):
+            asker = factories.make_user(username=f"asker{number}")
+            factories.make_topic(
+                world.spaces["public"], author=asker, kind=TopicKind.QUESTION,
+                title=f"Waiting question {number}",
+            )  # fmt: skip
+        made = total
+        client.get("/respond")  # warm: the session's own first queries are not the page's
+        with count_queries(database) as statements:
+            page = client.get("/respond").text
+        assert page.count("Waiting question") == total
+        return statements
+
+    few, many = measure(5), measure(40)
+    assert len(few) == len(many), "\n---\n".join(many)
+    # The member, their memberships, the queue (space and asker joined in).
+    assert len(many) <= RESPOND_QUEUE_MAX_QUERIES, "\n---\n".join(many)
+
+
+RESPOND_QUEUE_MAX_QUERIES = 4

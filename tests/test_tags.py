@@ -13,7 +13,7 @@ from community.tags.models import Tag
 from community.topics import services as topic_services
 from community.topics.models import Post, PostRevision, Topic, TopicKind
 from tests import factories
-from tests.conftest import csrf_token_from
+from tests.conftest import count_queries, csrf_token_from
 
 
 def _new_topic(client, *, title, tags, slug="town-square"):
@@ -160,3 +160,30 @@ def test_tags_resolve_is_validation_not_a_crash_for_empty_input(world):
     assert tag_services.parse_tag_names("  , ,, ") == []
     with pytest.raises(ValidationFailed):
         tag_services.parse_tag_names("x" * 40)
+
+
+def test_tag_page_query_count_is_the_same_for_5_and_30_topics(client_as, database, world):
+    client = client_as("member")
+    made = 0
+
+    def measure(total: int) -> list[str]:
+        nonlocal made
+        for number in range(made, total):
+            author = factories.make_user(username=f"tagger{number}", is_employee=True)
+            factories.make_topic(
+                world.spaces["public"], author=author, title=f"Tagged topic {number}", tags="hub"
+            )
+        made = total
+        client.get("/tags/hub")
+        with count_queries(database) as statements:
+            page = client.get("/tags/hub").text
+        assert page.count("Tagged topic") == total
+        return statements
+
+    few, many = measure(5), measure(30)
+    assert len(few) == len(many), "\n---\n".join(many)
+    # Member, memberships, the tag, one visible topic check, the page of topics, their tags.
+    assert len(many) <= TAG_PAGE_MAX_QUERIES, "\n---\n".join(many)
+
+
+TAG_PAGE_MAX_QUERIES = 7
