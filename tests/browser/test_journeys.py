@@ -211,3 +211,45 @@ def test_journey_question_answered_from_the_respond_queue_and_accepted(browser, 
     page.get_by_text("accepted answer", exact=True).wait_for()
     assert page.locator(".badge-solved").first.is_visible()
     asker_context.close()
+
+
+def test_journey_member_asks_to_join_a_closed_space_and_a_moderator_lets_them_in(
+    browser, live_server
+):
+    member, moderator = _unique("hopeful"), _unique("gatekeeper")
+    slug = _unique("partner-circle-")
+    with live_server.app.app_context():
+        factories.make_user(username=member, password=PASSWORD)
+        keeper = factories.make_user(username=moderator, password=PASSWORD)
+        space = factories.make_space(
+            visibility=Visibility.CLOSED, slug=slug, name="Partner Circle", moderators=(keeper,)
+        )
+        space.accepts_join_requests = True
+        db.session.commit()
+
+    def signed_in(username):
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        _sign_in(page, live_server, username)
+        return context, page
+
+    member_context, page = signed_in(member)
+    page.goto(f"{live_server.url}/s/{slug}")
+    page.get_by_label("Why would you like to join?").fill("I install Lumen hubs in Leeds.")
+    page.get_by_role("button", name="Ask to join").click()
+    page.get_by_text("You asked to join").wait_for()
+
+    moderator_context, keeper_page = signed_in(moderator)
+    keeper_page.goto(f"{live_server.url}/s/{slug}")
+    keeper_page.get_by_role("link", name="Join requests").click()
+    keeper_page.get_by_text("I install Lumen hubs in Leeds.").wait_for()
+    keeper_page.get_by_label("Note to the member (optional)").fill("Welcome!")
+    keeper_page.get_by_role("button", name="Approve").click()
+    keeper_page.get_by_text("No one is waiting to join.").wait_for()
+    moderator_context.close()
+
+    page.goto(f"{live_server.url}/s/{slug}")
+    assert page.get_by_role("link", name="New topic").is_visible()
+    assert "Welcome!" in live_server.mails_to(f"{member}@example.com")[-1].body
+    member_context.close()
