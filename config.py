@@ -83,6 +83,10 @@ class Config:
     RATELIMIT_NEW_TOPIC = "1 per 15 seconds; 30 per day"
     RATELIMIT_NEW_REPLY = "1 per 5 seconds; 200 per day"
     RATELIMIT_CONFIRMATION_MAIL = "3 per hour"
+    RATELIMIT_INVITES = "10 per day"
+    # Opening or using invite links, per address: tokens are unguessable, and this
+    # keeps anyone from trying.
+    RATELIMIT_INVITE_LINK = "30 per hour"
     # How many reverse proxies in front of the app set X-Forwarded-For (0: none, and
     # the header is ignored).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))

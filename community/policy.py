@@ -108,6 +108,23 @@ def require_review_join_requests(viewer: Viewer, space: Space) -> None:
         raise Forbidden
 
 
+def can_invite_to_space(viewer: Viewer, space: Space) -> bool:
+    """Make invite links to a closed space: its moderators (and admins).
+
+    An invite grants membership of this one space, which its moderators may grant
+    anyway, so a link never carries more than its creator holds.
+    """
+    if space.visibility is not Visibility.CLOSED:
+        return False
+    return can_moderate_space(viewer, space)
+
+
+def require_invite_to_space(viewer: Viewer, space: Space) -> None:
+    require_read_space(viewer, space)
+    if not can_invite_to_space(viewer, space):
+        raise Forbidden
+
+
 def can_post_in_space(viewer: Viewer, space: Space) -> bool:
     if not viewer.is_authenticated:
         return False

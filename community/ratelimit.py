@@ -119,6 +119,14 @@ new_reply = limiter.limit(
     exempt_when=_is_resubmission,
     scope="new-reply",
 )
+invites = limiter.limit(
+    _setting("RATELIMIT_INVITES"),
+    key_func=_member_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 200,
+    scope="invites",
+)
+invite_link = limiter.limit(_setting("RATELIMIT_INVITE_LINK"), scope="invite-link")
 confirmation_mail = limiter.limit(
     _setting("RATELIMIT_CONFIRMATION_MAIL"), key_func=_member_key, scope="confirmation-mail"
 )

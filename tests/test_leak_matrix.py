@@ -15,13 +15,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from community.accounts.models import Role
 from community.extensions import db
 from community.spaces import services as space_services
-from community.spaces.models import JoinRequest, MembershipRole
+from community.spaces.models import Invite, JoinRequest, MembershipRole
 from community.topics.models import TopicKind
 from tests import factories
 from tests.conftest import PERSONAS, SPACE_KINDS, csrf_token_from
@@ -128,6 +129,7 @@ class Objects:
     member_id: int
     tag: str  # used only on this kind's topic
     join_request_id: int  # a pending request to join this kind's space
+    invite_id: int  # an invite to this kind's space
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,11 @@ ROUTES: dict[str, Route] = {
     "topics.wiki": Route(post, post=acting(MODERATE, 302), data=lambda o: {"value": "on"}),
     "tags.index": Route(nothing, get=everyone(200)),
     "spaces.request_to_join": Route(slug, post=join),
+    # Invites: closed spaces' moderators. An empty form takes the defaults and makes one.
+    "spaces.invites": Route(slug, get=acting(REVIEW, 200), post=acting(REVIEW, 200)),
+    "spaces.revoke_invite": Route(lambda o: {"invite_id": o.invite_id}, post=acting(REVIEW, 302)),
+    # A forged token: the same 404 for everyone, naming no space.
+    "spaces.invite": Route(bad_token, get=everyone(404), post=everyone(404)),
     "spaces.join_requests": Route(slug, get=acting(REVIEW, 200)),
     "spaces.decide_join_request": Route(
         lambda o: {"request_id": o.join_request_id, "decision": "approve"},
@@ -270,6 +277,16 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
         joiner = factories.make_user(username=f"joiner{kind}")
         join_requests[kind] = JoinRequest(space=world.spaces[kind], user=joiner, message="hi")
         db.session.add(join_requests[kind])
+    # Invites made directly, for every kind: the routes must refuse the wrong ones.
+    invites = {
+        kind: Invite(
+            token_hash=f"{kind:0<64}",
+            space=world.spaces[kind],
+            expires_at=datetime.now(UTC) + timedelta(days=1),
+        )
+        for kind in SPACE_KINDS
+    }
+    db.session.add_all(invites.values())
     db.session.commit()
     objects: dict[str, Objects] = {}
     canaries: dict[str, list[str]] = {}
@@ -296,6 +313,7 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
             member_id=members[kind].id,
             tag=f"canary{kind}tag",
             join_request_id=join_requests[kind].id,
+            invite_id=invites[kind].id,
         )
         canaries[kind] = [marker, f"{marker}BODY", f"{marker}REPLY", f"canary{kind}tag"]
     canaries["closed"].append("Canaryclosed")

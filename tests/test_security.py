@@ -26,7 +26,7 @@ from community.accounts import services as account_services
 from community.extensions import db
 from community.mail import outbox
 from community.spaces import services as space_services
-from community.spaces.models import JoinRequest
+from community.spaces.models import Invite, JoinRequest
 from community.topics import services as topic_services
 from community.topics.models import Post, Topic
 from config import BASE_DIR, ProductionConfig
@@ -81,6 +81,7 @@ class Content:
     topic: Topic
     post: Post
     join_request: JoinRequest
+    invite: Invite
 
 
 @pytest.fixture
@@ -97,7 +98,8 @@ def content(world: World) -> Content:
     join_request = space_services.request_to_join(
         world.user("member"), world.spaces["closed"], message="Let me in, please."
     )
-    return Content(topic=topic, post=reply, join_request=join_request)
+    invite, _token = space_services.create_invite(world.user("admin"), world.spaces["closed"])
+    return Content(topic=topic, post=reply, join_request=join_request, invite=invite)
 
 
 @pytest.fixture
@@ -118,6 +120,10 @@ def mailed_tokens(app: Flask, world: World) -> dict[str, str]:
             if "token" in values:
                 tokens[endpoint] = values["token"]
     outbox(app).clear()
+    # Invite links are handed over by their creator, not mailed; a real one all the same.
+    _invite, tokens["spaces.invite"] = space_services.create_invite(
+        world.user("admin"), world.spaces["closed"], max_uses=5
+    )
     return tokens
 
 
@@ -133,6 +139,7 @@ def url_values(world: World, content: Content, mailed_tokens: dict[str, str]):
         "filename": "css/hearth.css",
         "name": "headers",  # the tag of the content fixture
         "request_id": content.join_request.id,
+        "invite_id": content.invite.id,
         "decision": "approve",
     }
 

@@ -65,10 +65,12 @@ def confirm(token: str) -> ResponseReturnValue:
             # by someone else must not sign the victim into the sender's account.
             flash(f"The address {user.email} is confirmed. Sign out to use that account.", "info")
             return redirect(url_for("spaces.home"))
+        invite_path = safe_next_url(session.get("invite_path"))
         if not current_user.is_authenticated:
             _start_session(user)
         flash("Your e-mail address is confirmed. Welcome!", "success")
-        return redirect(url_for("spaces.home"))
+        # Someone who signed up from an invite goes back to it to join.
+        return redirect(invite_path or url_for("spaces.home"))
     return render_template("accounts/confirm.html", form=form)
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from community.accounts.models import USERNAME_MAX_LENGTH
 from community.forms import BaseForm
 from community.spaces.models import (
+    INVITE_DEFAULT_DAYS,
+    INVITE_MAX_DAYS,
+    INVITE_MAX_USES,
     JOIN_MESSAGE_MAX_LENGTH,
     JOIN_NOTE_MAX_LENGTH,
     SPACE_DESCRIPTION_MAX_LENGTH,
@@ -60,6 +63,19 @@ class JoinRequestForm(BaseForm):
 class DecideJoinRequestForm(BaseForm):
     note = TextAreaField(
         "Note to the member (optional)", validators=[Length(max=JOIN_NOTE_MAX_LENGTH + 500)]
+    )
+
+
+class InviteForm(BaseForm):
+    max_uses = IntegerField(
+        "How many people may use it",
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=INVITE_MAX_USES)],
+    )
+    days = IntegerField(
+        "Days it stays valid",
+        default=INVITE_DEFAULT_DAYS,
+        validators=[Optional(), NumberRange(min=1, max=INVITE_MAX_DAYS)],
     )
 
 

@@ -9,7 +9,14 @@ from community import policy
 from community.accounts.models import User, Viewer
 from community.errors import NotFound
 from community.extensions import db
-from community.spaces.models import JoinRequest, JoinRequestStatus, Membership, Space
+from community.spaces.models import (
+    Invite,
+    InviteUse,
+    JoinRequest,
+    JoinRequestStatus,
+    Membership,
+    Space,
+)
 
 
 def _space_by_slug(slug: str) -> Space | None:
@@ -122,3 +129,23 @@ def get_join_request_for_review_or_404(viewer: Viewer, request_id: int) -> JoinR
         raise NotFound
     policy.require_review_join_requests(viewer, join_request.space)
     return join_request
+
+
+def list_invites(viewer: Viewer, space: Space) -> list[Invite]:
+    """The space's invites, newest first, with who joined through each."""
+    policy.require_invite_to_space(viewer, space)
+    statement = (
+        select(Invite)
+        .where(Invite.space_id == space.id)
+        .options(selectinload(Invite.uses).selectinload(InviteUse.user))
+        .order_by(Invite.created_at.desc(), Invite.id.desc())
+    )
+    return list(db.session.scalars(statement))
+
+
+def get_invite_for_manager_or_404(viewer: Viewer, invite_id: int) -> Invite:
+    invite = db.session.get(Invite, invite_id)
+    if invite is None:
+        raise NotFound
+    policy.require_invite_to_space(viewer, invite.space)
+    return invite

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import secrets
+from datetime import timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from community import policy
@@ -15,12 +18,17 @@ from community.errors import ValidationFailed
 from community.extensions import db
 from community.mail import send_mail
 from community.spaces.models import (
+    INVITE_DEFAULT_DAYS,
+    INVITE_MAX_DAYS,
+    INVITE_MAX_USES,
     JOIN_MESSAGE_MAX_LENGTH,
     JOIN_NOTE_MAX_LENGTH,
     SPACE_DESCRIPTION_MAX_LENGTH,
     SPACE_NAME_MAX_LENGTH,
     SPACE_SLUG_MAX_LENGTH,
     SPACE_SLUG_PATTERN,
+    Invite,
+    InviteUse,
     JoinRequest,
     JoinRequestStatus,
     Membership,
@@ -30,6 +38,9 @@ from community.spaces.models import (
 )
 
 log = logging.getLogger(__name__)
+
+# Tokens are 32 characters; anything much longer is not one of ours.
+INVITE_TOKEN_MAX_LENGTH = 64
 
 # Paths that a space slug would shadow if the URL layout ever flattened.
 RESERVED_SLUGS = frozenset({"new", "admin", "edit", "login", "signup", "static"})
@@ -223,3 +234,93 @@ def _tell_requester(join_request: JoinRequest) -> None:
     if join_request.note:
         body += f"\n\nTheir note:\n{join_request.note}"
     send_mail(join_request.user.email, subject, body)
+
+
+# --- invites --------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_invite(
+    actor: User, space: Space, *, max_uses: int = 1, days: int = INVITE_DEFAULT_DAYS
+) -> tuple[Invite, str]:
+    """Make an invite link; returns the invite and its token, which is shown once."""
+    policy.require_invite_to_space(actor, space)
+    if not 1 <= max_uses <= INVITE_MAX_USES:
+        raise ValidationFailed("max_uses", f"An invite works 1 to {INVITE_MAX_USES} times.")
+    if not 1 <= days <= INVITE_MAX_DAYS:
+        raise ValidationFailed("days", f"An invite lasts 1 to {INVITE_MAX_DAYS} days.")
+    # 192 random bits: not guessable, so the link itself is the credential.
+    token = secrets.token_urlsafe(24)
+    invite = Invite(
+        token_hash=_token_hash(token),
+        space_id=space.id,
+        created_by_id=actor.id,
+        max_uses=max_uses,
+        expires_at=utcnow() + timedelta(days=days),
+    )
+    db.session.add(invite)
+    db.session.commit()
+    log.info(
+        "space.invite_created actor_id=%s space_id=%s invite_id=%s max_uses=%s days=%s",
+        actor.id, space.id, invite.id, max_uses, days,
+    )  # fmt: skip
+    return invite, token
+
+
+def find_invite(token: str) -> Invite | None:
+    if not token or len(token) > INVITE_TOKEN_MAX_LENGTH:
+        return None
+    return db.session.scalar(select(Invite).where(Invite.token_hash == _token_hash(token)))
+
+
+def invite_problem(invite: Invite) -> str | None:
+    """Why the invite no longer works, in words for the person holding it."""
+    if invite.is_revoked:
+        return "This invite was withdrawn by the person who made it."
+    if invite.is_expired:
+        return "This invite has expired. Ask the person who sent it for a new one."
+    if invite.is_used_up:
+        return "This invite has been used as many times as it allows."
+    return None
+
+
+def accept_invite(actor: User, invite: Invite) -> Space:
+    """Join the invite's space; raises ValidationFailed when the invite no longer works."""
+    space = invite.space
+    if policy.can_read_space(actor, space):
+        return space  # already in: nothing to use up
+    problem = invite_problem(invite)
+    if problem:
+        raise ValidationFailed(None, problem)
+    # Counted with a condition, so concurrent uses never exceed max_uses.
+    used = db.session.execute(
+        update(Invite)
+        .where(
+            Invite.id == invite.id,
+            Invite.use_count < Invite.max_uses,
+            Invite.revoked_at.is_(None),
+            Invite.expires_at > utcnow(),
+        )
+        .values(use_count=Invite.use_count + 1)
+    ).rowcount
+    if not used:
+        db.session.rollback()
+        raise ValidationFailed(None, "This invite has been used as many times as it allows.")
+    db.session.add(Membership(space_id=space.id, user_id=actor.id))
+    db.session.add(InviteUse(invite_id=invite.id, user_id=actor.id))
+    db.session.commit()
+    db.session.expire(actor, ["memberships"])
+    log.info("space.invite_used user_id=%s space_id=%s invite_id=%s", actor.id, space.id, invite.id)
+    return space
+
+
+def revoke_invite(actor: User, invite: Invite) -> Invite:
+    policy.require_invite_to_space(actor, invite.space)
+    if invite.revoked_at is None:
+        invite.revoked_at = utcnow()
+        db.session.commit()
+        log.info("space.invite_revoked actor_id=%s invite_id=%s", actor.id, invite.id)
+    return invite
