@@ -253,3 +253,44 @@ def test_journey_member_asks_to_join_a_closed_space_and_a_moderator_lets_them_in
     assert page.get_by_role("link", name="New topic").is_visible()
     assert "Welcome!" in live_server.mails_to(f"{member}@example.com")[-1].body
     member_context.close()
+
+
+def test_journey_moderator_invites_a_new_person_who_signs_up_and_lands_inside(browser, live_server):
+    moderator, newcomer = _unique("inviter"), _unique("invitee")
+    slug = _unique("customer-lab-")
+    with live_server.app.app_context():
+        keeper = factories.make_user(username=moderator, password=PASSWORD)
+        factories.make_space(
+            visibility=Visibility.CLOSED, slug=slug, name="Customer Lab", moderators=(keeper,)
+        )
+
+    moderator_context = browser.new_context()
+    keeper_page = moderator_context.new_page()
+    _sign_in(keeper_page, live_server, moderator)
+    keeper_page.goto(f"{live_server.url}/s/{slug}")
+    keeper_page.get_by_role("link", name="Invite", exact=True).click()
+    keeper_page.get_by_label("How many people may use it").fill("1")
+    keeper_page.get_by_role("button", name="Create invite link").click()
+    link = keeper_page.get_by_label("Invite link").input_value()
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(link.replace("http://localhost", live_server.url))
+    page.get_by_role("heading", name="You are invited to Customer Lab").wait_for()
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("E-mail").fill(f"{newcomer}@example.org")
+    page.get_by_label("Username").fill(newcomer)
+    page.get_by_label("Display name").fill("New Partner")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.goto(live_server.link_in_last_mail_to(f"{newcomer}@example.org"))
+    page.get_by_role("button", name="Confirm my address").click()
+    page.get_by_role("button", name="Join Customer Lab").click()
+    page.get_by_text("Welcome to Customer Lab!").wait_for()
+    assert page.get_by_role("link", name="New topic").is_visible()
+    context.close()
+
+    keeper_page.goto(f"{live_server.url}/s/{slug}/invites")
+    assert keeper_page.get_by_text("New Partner").is_visible()  # who joined through it
+    moderator_context.close()
