@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
+from sqlalchemy.engine import make_url
 
 from community import create_app
 from community.accounts.models import Role, User
@@ -35,21 +36,41 @@ from tests import factories
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
-def _reset_postgresql(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-        connection.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
+def fresh_postgresql_database(url: str, suffix: str) -> str:
+    """A new, empty database beside the one ``url`` names; returns its URL.
+
+    Each test run gets its own (named after the process), so two runs on one server,
+    a developer's and CI's, never drop each other's tables.
+    """
+    base = make_url(url)
+    fresh = base.set(database=f"{base.database}_{suffix}")
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{fresh.database}"'))
+        connection.execute(sa.text(f'CREATE DATABASE "{fresh.database}"'))
+    admin.dispose()
+    return fresh.render_as_string(hide_password=False)
+
+
+def drop_postgresql_database(url: str, fresh_url: str) -> None:
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        name = make_url(fresh_url).database
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session", params=DATABASES)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'hearth-test.db'}"
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'hearth-test.db'}"
+        return
     url = os.environ["TEST_DATABASE_URL"]
-    _reset_postgresql(url)
-    return url
+    fresh = fresh_postgresql_database(url, f"run{os.getpid()}")
+    yield fresh
+    drop_postgresql_database(url, fresh)
 
 
 def make_test_app(database_url: str, **overrides: object) -> Flask:

@@ -20,14 +20,12 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
-import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from community.extensions import db
 from community.mail import outbox
-from tests.conftest import make_test_app
+from tests.conftest import drop_postgresql_database, fresh_postgresql_database, make_test_app
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -49,16 +47,6 @@ def _require_chromium() -> None:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
-
-
-def _fresh_postgresql_database(url: str) -> str:
-    browser_url = make_url(url).set(database=f"{make_url(url).database}_browser")
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{browser_url.database}"'))
-        connection.execute(sa.text(f'CREATE DATABASE "{browser_url.database}"'))
-    admin.dispose()
-    return browser_url.render_as_string(hide_password=False)
 
 
 @dataclass
@@ -85,7 +73,7 @@ def live_server(
     if database_url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
     else:
-        url = _fresh_postgresql_database(database_url)
+        url = fresh_postgresql_database(database_url, "browser")
     # Errors render the friendly 500 page, as in production, instead of propagating.
     app = make_test_app(url, PROPAGATE_EXCEPTIONS=False)
     with app.app_context():
@@ -101,6 +89,8 @@ def live_server(
         thread.join(timeout=5)
         with app.app_context():
             db.engine.dispose()
+        if not database_url.startswith("sqlite"):
+            drop_postgresql_database(database_url, url)
 
 
 @pytest.fixture(scope="module")
