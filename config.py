@@ -84,6 +84,9 @@ class Config:
     RATELIMIT_NEW_REPLY = "1 per 5 seconds; 200 per day"
     RATELIMIT_CONFIRMATION_MAIL = "3 per hour"
     RATELIMIT_INVITES = "10 per day"
+    # Every search is a full-text query; signed-in members get twice a visitor's share.
+    RATELIMIT_SEARCH_ANONYMOUS = "15 per minute"
+    RATELIMIT_SEARCH_MEMBER = "30 per minute"
     # Opening or using invite links, per address: tokens are unguessable, and this
     # keeps anyone from trying.
     RATELIMIT_INVITE_LINK = "30 per hour"

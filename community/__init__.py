@@ -89,12 +89,14 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from community.accounts.views import bp as accounts_bp
     from community.answers.views import bp as answers_bp
+    from community.search.views import bp as search_bp
     from community.spaces.views import bp as spaces_bp
     from community.tags.views import bp as tags_bp
     from community.topics.views import bp as topics_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(answers_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(spaces_bp)
     app.register_blueprint(tags_bp)
     app.register_blueprint(topics_bp)
@@ -102,10 +104,11 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_templates(app: Flask) -> None:
     from community import policy
-    from community.markdown import stored_html
+    from community.markdown import render_snippet, stored_html
 
     app.jinja_env.globals.update(policy.TEMPLATE_PREDICATES)
     app.jinja_env.filters["stored_html"] = stored_html
+    app.jinja_env.filters["snippet"] = render_snippet
     app.jinja_env.filters["datetime"] = _format_datetime
     app.jinja_env.filters["isodatetime"] = lambda value: value.isoformat() if value else ""
     app.jinja_env.autoescape = True

@@ -21,7 +21,7 @@ from html import unescape
 import bleach
 from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 ALLOWED_TAGS = frozenset(
     {
@@ -38,6 +38,12 @@ _LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+-]{1,30}")
 _C0_CONTROL_OR_SPACE = "".join(chr(code) for code in range(0x21))
 _URL_IGNORED = re.compile(r"[\t\n\r]")
 _URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+# Search snippets mark matches with two control characters no HTML escaper touches
+# (community.search asks FTS5's snippet() and PostgreSQL's ts_headline for them).
+SNIPPET_START = "\x02"
+SNIPPET_STOP = "\x03"
+_SNIPPET_MATCH = re.compile(f"{SNIPPET_START}([^{SNIPPET_START}{SNIPPET_STOP}]*){SNIPPET_STOP}")
+_SNIPPET_STRAY = re.compile(f"[{SNIPPET_START}{SNIPPET_STOP}]")
 
 
 def _allow_code_class(tag: str, name: str, value: str) -> bool:
@@ -121,3 +127,16 @@ def stored_html(html: str | None) -> Markup:
     have come from ``render_markdown``.
     """
     return Markup(html or "")  # noqa: S704 - input is render_markdown's output
+
+
+def render_snippet(text: str | None) -> Markup:
+    """Escape a search snippet and turn its match markers into ``<mark>`` elements.
+
+    The snippet is plain text cut from a post's Markdown source, so everything in it
+    is escaped; only a start marker followed by a stop marker becomes markup. A
+    marker character that a member typed into a post is dropped, so the result is
+    always balanced.
+    """
+    escaped = str(escape(text or ""))
+    marked = _SNIPPET_MATCH.sub(r"<mark>\1</mark>", escaped)
+    return Markup(_SNIPPET_STRAY.sub("", marked))  # noqa: S704 - escaped above; only <mark> added

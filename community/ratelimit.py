@@ -65,6 +65,18 @@ def _is_resubmission() -> bool:
     return current_user.is_authenticated and find_submitted_post(current_user, token) is not None
 
 
+def _search_limit() -> str:
+    name = (
+        "RATELIMIT_SEARCH_MEMBER" if current_user.is_authenticated else "RATELIMIT_SEARCH_ANONYMOUS"
+    )
+    return current_app.config[name]
+
+
+def _is_search_form_only() -> bool:
+    """An empty query shows the form and searches nothing: it is not counted."""
+    return not (request.args.get("q") or "").strip()
+
+
 def _failed(response: Response) -> bool:
     # A successful sign-in redirects; anything else is a failed attempt.
     return response.status_code != 302
@@ -129,6 +141,9 @@ invites = limiter.limit(
 invite_link = limiter.limit(_setting("RATELIMIT_INVITE_LINK"), scope="invite-link")
 confirmation_mail = limiter.limit(
     _setting("RATELIMIT_CONFIRMATION_MAIL"), key_func=_member_key, scope="confirmation-mail"
+)
+search = limiter.limit(
+    _search_limit, key_func=_member_key, exempt_when=_is_search_form_only, scope="search"
 )
 
 

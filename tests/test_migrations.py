@@ -17,13 +17,19 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
-from community.extensions import db
+from community.extensions import SEARCH_INDEX_TABLES, db, include_in_schema_comparison
 from tests.conftest import make_test_app
 
 
 def schema_differences(connection: sa.Connection) -> list:
+    # The search index has no model (community.extensions.include_in_schema_comparison).
     context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "compare_server_default": False}
+        connection,
+        opts={
+            "compare_type": True,
+            "compare_server_default": False,
+            "include_object": include_in_schema_comparison,
+        },
     )
     return compare_metadata(context, db.metadata)
 
@@ -36,7 +42,8 @@ def assert_schema_matches_models(app: Flask) -> None:
 
 def application_tables(app: Flask) -> set[str]:
     with app.app_context(), db.engine.connect() as connection:
-        return set(sa.inspect(connection).get_table_names()) - {"alembic_version"}
+        tables = set(sa.inspect(connection).get_table_names())
+    return tables - {"alembic_version"} - SEARCH_INDEX_TABLES
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Full-text search over topic titles and posts, filtered by the viewer's permissions."""
