@@ -428,3 +428,32 @@ def test_respond_queue_query_count_is_the_same_for_5_and_40_questions(client_as,
 
 
 RESPOND_QUEUE_MAX_QUERIES = 4
+
+
+def test_new_question_suggests_answered_questions_the_asker_may_read(client_as, world):
+    admin = world.user("admin")
+    solved = _question(world, title="Hub firmware update fails halfway")
+    answer = factories.make_reply(solved, author=world.user("employee"), body="Retry on wifi.")
+    answer_services.accept_answer(world.user("member"), solved, answer)
+    _question(world, title="Hub firmware update is slow")  # unanswered: not suggested
+    hidden = factories.make_topic(
+        world.spaces["closed"], author=admin, title="Hub firmware update secret",
+        kind=TopicKind.QUESTION,
+    )  # fmt: skip
+    hidden_answer = factories.make_reply(hidden, author=world.user("closed_member"))
+    answer_services.accept_answer(admin, hidden, hidden_answer)
+
+    page = (
+        client_as("member").get("/s/town-square/new?kind=question&title=firmware+update+fails").text
+    )
+
+    assert "Answered questions like yours" in page
+    assert "Hub firmware update fails halfway" in page
+    assert "Hub firmware update is slow" not in page
+    assert "Hub firmware update secret" not in page
+
+
+def test_new_discussion_suggests_nothing(client_as, world):
+    page = client_as("member").get("/s/town-square/new?kind=discussion&title=firmware").text
+    assert "Answered questions like yours" not in page
+    assert "No answered question like this one yet." not in page

@@ -21,6 +21,7 @@ from community import policy, ratelimit
 from community.answers import forms as answer_forms
 from community.answers import queries as answer_queries
 from community.errors import ValidationFailed
+from community.search import queries as search_queries
 from community.spaces import queries as space_queries
 from community.topics import forms, queries, services
 from community.topics.models import Post, Topic, TopicKind
@@ -28,6 +29,8 @@ from community.topics.models import Post, Topic, TopicKind
 bp = Blueprint("topics", __name__)
 
 UNPROCESSABLE = 422
+SIMILAR_COUNT = 5
+SIMILAR_MIN_TITLE = 5
 
 
 def _post_url(post: Post) -> str:
@@ -50,7 +53,8 @@ def _post_url(post: Post) -> str:
 def new(slug: str) -> ResponseReturnValue:
     space = space_queries.get_readable_space_or_404(current_user, slug)
     policy.require_post_in_space(current_user, space)
-    form = forms.TopicForm()
+    # "Find similar questions" sends the draft back by GET, so nothing is posted.
+    form = forms.TopicForm(request.args) if request.method == "GET" else forms.TopicForm()
     if form.validate_on_submit():
         try:
             topic = services.create_topic(
@@ -67,7 +71,25 @@ def new(slug: str) -> ResponseReturnValue:
         else:
             return redirect(url_for("topics.show", topic_id=topic.id))
     status = UNPROCESSABLE if form.is_submitted() else 200
-    return render_template("topics/new.html", space=space, form=form), status
+    return render_template(
+        "topics/new.html", space=space, form=form, similar=_similar_questions(form)
+    ), status
+
+
+def _similar_questions(form: forms.TopicForm) -> list[Topic] | None:
+    """Answered questions like the draft's title that the member may read, or None
+    when there is no title to compare yet."""
+    title = (form.title.data or "").strip()
+    if form.kind.data != TopicKind.QUESTION.value or len(title) < SIMILAR_MIN_TITLE:
+        return None
+    results = search_queries.search_posts(
+        current_user, title, kind=TopicKind.QUESTION, solved=True, per_page=SIMILAR_COUNT
+    )
+    topics: list[Topic] = []
+    for hit in results.hits:
+        if hit.post.topic not in topics:
+            topics.append(hit.post.topic)
+    return topics
 
 
 @bp.get("/t/<int:topic_id>")

@@ -100,3 +100,30 @@ document.addEventListener("submit", async (event) => {
   button.disabled = false;
   value.value = data.voted ? "off" : "on";
 }, true);
+
+// While a question's title is typed, answered questions like it appear under it. The
+// server renders the list (the same page, asked by GET); without JavaScript the
+// "Find similar questions" button does the same with a page load.
+const similar = document.getElementById("similar-questions");
+if (similar) {
+  const form = similar.closest("form");
+  let timer = null;
+  const refresh = async () => {
+    const params = new URLSearchParams({
+      kind: form.elements.kind.value,
+      title: form.elements.title.value,
+    });
+    const response = await fetch(`${similar.dataset.similarUrl}?${params}`, {
+      credentials: "same-origin",
+    });
+    if (!response.ok) return;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = page.getElementById("similar-questions");
+    if (fresh) similar.replaceChildren(...fresh.childNodes);
+  };
+  form.elements.title.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 400);
+  });
+  form.elements.kind.addEventListener("change", refresh);
+}
