@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from community import policy
@@ -13,7 +13,7 @@ from community.errors import NotFound
 from community.extensions import db
 from community.tags.models import Tag, topic_tags
 from community.topics.models import Topic
-from community.topics.queries import TopicCursor
+from community.topics.queries import TopicCursor, page_by_activity
 
 TAGS_ON_INDEX = 200
 
@@ -67,16 +67,5 @@ def list_tag_topics(
         .join(topic_tags, topic_tags.c.topic_id == Topic.id)
         .where(topic_tags.c.tag_id == tag.id, policy.visible_topics_clause(viewer))
         .options(joinedload(Topic.space), joinedload(Topic.author), joinedload(Topic.last_poster))
-        .order_by(Topic.last_posted_at.desc(), Topic.id.desc())
-        .limit(per_page + 1)
     )
-    if after is not None:
-        statement = statement.where(
-            tuple_(Topic.last_posted_at, Topic.id) < tuple_(after.last_posted_at, after.topic_id)
-        )
-    topics = list(db.session.scalars(statement))
-    next_cursor = None
-    if len(topics) > per_page:
-        topics = topics[:per_page]
-        next_cursor = TopicCursor(topics[-1].last_posted_at, topics[-1].id)
-    return topics, next_cursor
+    return page_by_activity(statement, after=after, per_page=per_page)

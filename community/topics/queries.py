@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import Select, and_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from community import policy
@@ -96,23 +96,32 @@ def list_space_topics(
                 .order_by(Topic.last_posted_at.desc(), Topic.id.desc())
             )
         )
-    statement = (
-        _with_people(select(Topic))
-        .where(*visible, Topic.is_pinned.is_(False))
-        .order_by(Topic.last_posted_at.desc(), Topic.id.desc())
-        .limit(per_page + 1)
+    topics, next_cursor = page_by_activity(
+        _with_people(select(Topic)).where(*visible, Topic.is_pinned.is_(False)),
+        after=after,
+        per_page=per_page,
     )
+    return TopicPage(pinned=pinned, topics=topics, next_cursor=next_cursor)
+
+
+def page_by_activity(
+    statement: Select, *, after: TopicCursor | None, per_page: int
+) -> tuple[list[Topic], TopicCursor | None]:
+    """One keyset page of a topic query, newest activity first, and the next cursor.
+
+    Every topic list pages this way: (last_posted_at, id) makes the order total, so
+    pages never overlap or skip, and the index turns a deep page into a range scan.
+    """
+    statement = statement.order_by(Topic.last_posted_at.desc(), Topic.id.desc()).limit(per_page + 1)
     if after is not None:
         statement = statement.where(
             tuple_(Topic.last_posted_at, Topic.id) < tuple_(after.last_posted_at, after.topic_id)
         )
     topics = list(db.session.scalars(statement))
-    next_cursor = None
-    if len(topics) > per_page:
-        topics = topics[:per_page]
-        last = topics[-1]
-        next_cursor = TopicCursor(last.last_posted_at, last.id)
-    return TopicPage(pinned=pinned, topics=topics, next_cursor=next_cursor)
+    if len(topics) <= per_page:
+        return topics, None
+    topics = topics[:per_page]
+    return topics, TopicCursor(topics[-1].last_posted_at, topics[-1].id)
 
 
 def list_recent_topics(viewer: Viewer, *, limit: int = RECENT_TOPICS_ON_HOME) -> list[Topic]:
