@@ -89,6 +89,8 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from community.accounts.views import bp as accounts_bp
     from community.answers.views import bp as answers_bp
+    from community.ideas.views import bp as ideas_bp
+    from community.notifications.views import bp as notifications_bp
     from community.search.views import bp as search_bp
     from community.spaces.views import bp as spaces_bp
     from community.tags.views import bp as tags_bp
@@ -96,6 +98,8 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(answers_bp)
+    app.register_blueprint(ideas_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(spaces_bp)
     app.register_blueprint(tags_bp)
@@ -105,8 +109,11 @@ def _register_blueprints(app: Flask) -> None:
 def _register_templates(app: Flask) -> None:
     from community import policy
     from community.markdown import render_snippet, stored_html
+    from community.notifications.queries import unread_count
 
     app.jinja_env.globals.update(policy.TEMPLATE_PREDICATES)
+    # The header's badge: one COUNT per page, for signed-in members only.
+    app.jinja_env.globals["unread_notification_count"] = unread_count
     app.jinja_env.filters["stored_html"] = stored_html
     app.jinja_env.filters["snippet"] = render_snippet
     app.jinja_env.filters["datetime"] = _format_datetime

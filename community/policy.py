@@ -15,13 +15,13 @@ Policy takes the viewer as an argument and never reads request globals.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import and_, exists, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from community.accounts.models import Viewer
+from community.accounts.models import Role, User, Viewer
 from community.errors import Forbidden, NotFound
-from community.spaces.models import Space, Visibility
-from community.topics.models import Post, Topic
+from community.spaces.models import Membership, Space, Visibility
+from community.topics.models import Post, Topic, TopicKind
 
 # --- spaces -----------------------------------------------------------------
 
@@ -77,6 +77,21 @@ def listed_spaces_clause(viewer: Viewer) -> ColumnElement[bool]:
     if not viewer.is_authenticated:
         return readable
     return or_(readable, and_(Space.visibility == Visibility.CLOSED, Space.is_listed.is_(True)))
+
+
+def space_readers_clause(space: Space) -> ColumnElement[bool]:
+    """The inverse twin of ``can_read_space``: a WHERE clause over ``User`` for the
+    members who may read ``space``. Notifications go only to rows it lets through."""
+    if space.visibility is Visibility.PUBLIC:
+        return true()
+    allowed = [User.role == Role.ADMIN]
+    if space.visibility is Visibility.EMPLOYEE:
+        allowed.append(User.is_employee.is_(True))
+    else:
+        allowed.append(
+            exists().where(Membership.user_id == User.id, Membership.space_id == space.id)
+        )
+    return or_(*allowed)
 
 
 def can_request_to_join(viewer: Viewer, space: Space) -> bool:
@@ -363,6 +378,80 @@ def can_use_respond_queue(viewer: Viewer) -> bool:
 def require_use_respond_queue(viewer: Viewer) -> None:
     if not can_use_respond_queue(viewer):
         raise NotFound
+
+
+# --- ideas -------------------------------------------------------------------------
+
+
+def can_use_idea_board(viewer: Viewer, space: Space) -> bool:
+    """Post new ideas in a space: one that holds ideas, for those who may post there."""
+    return space.idea_board.has_ideas and can_post_in_space(viewer, space)
+
+
+def is_idea_staff(viewer: Viewer, space: Space) -> bool:
+    """Who answers for the company on an idea board: employees who read the space,
+    the space's moderators (global ones included) and admins."""
+    if not viewer.is_authenticated or not can_read_space(viewer, space):
+        return False
+    return viewer.is_employee or can_moderate_space(viewer, space)
+
+
+def _is_live_idea(viewer: Viewer, topic: Topic) -> bool:
+    return topic.kind is TopicKind.IDEA and can_read_topic(viewer, topic) and not topic.is_deleted
+
+
+def can_vote_on_idea(viewer: Viewer, topic: Topic) -> bool:
+    """Vote (or take a vote back). Whether the idea still takes votes is a state of
+    the idea, not a right of the viewer: the service answers that with a 409."""
+    return _is_live_idea(viewer, topic) and can_post_in_space(viewer, topic.space)
+
+
+def require_vote_on_idea(viewer: Viewer, topic: Topic) -> None:
+    require_read_topic(viewer, topic)
+    if not can_vote_on_idea(viewer, topic):
+        raise Forbidden
+
+
+def can_set_idea_status(viewer: Viewer, topic: Topic) -> bool:
+    """Change an idea's status, write the official response, merge it."""
+    return _is_live_idea(viewer, topic) and is_idea_staff(viewer, topic.space)
+
+
+def require_set_idea_status(viewer: Viewer, topic: Topic) -> None:
+    require_read_topic(viewer, topic)
+    if not can_set_idea_status(viewer, topic):
+        raise Forbidden
+
+
+def can_read_idea_notes(viewer: Viewer, topic: Topic) -> bool:
+    """Internal notes are the company's discussion: employees (and admins, who read
+    everything) who may read the idea."""
+    if topic.kind is not TopicKind.IDEA or not can_read_topic(viewer, topic):
+        return False
+    return viewer.is_employee or viewer.is_admin
+
+
+def can_write_idea_note(viewer: Viewer, topic: Topic) -> bool:
+    return can_read_idea_notes(viewer, topic) and viewer.is_confirmed and not topic.is_deleted
+
+
+def require_write_idea_note(viewer: Viewer, topic: Topic) -> None:
+    require_read_topic(viewer, topic)
+    if not can_write_idea_note(viewer, topic):
+        raise Forbidden
+
+
+# --- topic watching and notifications -------------------------------------------------
+
+
+def can_watch_topic(viewer: Viewer, topic: Topic) -> bool:
+    return viewer.is_authenticated and can_read_topic(viewer, topic) and not topic.is_deleted
+
+
+def require_watch_topic(viewer: Viewer, topic: Topic) -> None:
+    require_read_topic(viewer, topic)
+    if not can_watch_topic(viewer, topic):
+        raise Forbidden
 
 
 # --- tags ---------------------------------------------------------------------

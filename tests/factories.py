@@ -12,7 +12,7 @@ from community.accounts.models import Role, User
 from community.accounts.services import hash_password
 from community.database import utcnow
 from community.extensions import db
-from community.spaces.models import Membership, MembershipRole, Space, Visibility
+from community.spaces.models import IdeaBoard, Membership, MembershipRole, Space, Visibility
 from community.topics import services as topic_services
 from community.topics.models import Post, Topic, TopicKind
 
@@ -55,6 +55,8 @@ def make_space(
     is_listed: bool = True,
     members: tuple[User, ...] = (),
     moderators: tuple[User, ...] = (),
+    idea_board: IdeaBoard = IdeaBoard.OFF,
+    idea_vote_budget: int | None = None,
 ) -> Space:
     number = next(_sequence)
     space = Space(
@@ -63,6 +65,8 @@ def make_space(
         description=f"About space {number}",
         visibility=visibility,
         is_listed=is_listed,
+        idea_board=idea_board,
+        idea_vote_budget=idea_vote_budget,
     )
     db.session.add(space)
     for user in members:

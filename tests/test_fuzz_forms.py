@@ -21,7 +21,8 @@ FIELD_NAMES = [
     "title", "body", "email", "username", "display_name", "password", "login", "remember",
     "pw-current_password", "pw-new_password", "em-new_email", "em-password",
     "name", "slug", "description", "visibility", "is_listed", "role", "is_employee",
-    "value", "next",
+    "value", "next", "status", "response", "target", "level", "kind", "tags",
+    "idea_board", "idea_vote_budget",
 ]  # fmt: skip
 POST_ENDPOINTS = sorted(endpoint for endpoint, route in ROUTES.items() if route.post)
 

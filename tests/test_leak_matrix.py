@@ -21,12 +21,14 @@ import sqlalchemy as sa
 
 from community.accounts.models import Role
 from community.extensions import db
+from community.ideas import services as idea_services
+from community.notifications.models import Notification, NotificationKind
 from community.spaces import services as space_services
-from community.spaces.models import Invite, JoinRequest, MembershipRole
+from community.spaces.models import IdeaBoard, Invite, JoinRequest, MembershipRole
 from community.topics.models import TopicKind
 from tests import factories
 from tests.conftest import PERSONAS, SPACE_KINDS, csrf_token_from
-from tests.test_policy import LISTED, MODERATE, POST, READ, N, Y
+from tests.test_policy import IDEA_NOTES, IDEA_STAFF, LISTED, MODERATE, POST, READ, N, Y
 
 Expect = Callable[[str, int], int]
 
@@ -130,6 +132,8 @@ class Objects:
     tag: str  # used only on this kind's topic
     join_request_id: int  # a pending request to join this kind's space
     invite_id: int  # an invite to this kind's space
+    idea_id: int  # an idea on this kind's board, with an internal note
+    notification_id: int  # a notification of someone other than every persona
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,10 @@ def post(objects: Objects) -> dict:
 
 def reply(objects: Objects) -> dict:
     return {"post_id": objects.reply_id}
+
+
+def idea(objects: Objects) -> dict:
+    return {"topic_id": objects.idea_id}
 
 
 def bad_token(objects: Objects) -> dict:
@@ -242,6 +250,21 @@ ROUTES: dict[str, Route] = {
     "accounts.confirm_email_change": Route(bad_token, get=everyone(404), post=everyone(404)),
     "accounts.sign_out_everywhere": Route(nothing, post=everyone(302)),
     "accounts.admin_members": Route(nothing, get=admin_only(200)),
+    # Ideas: boards and votes follow the space; staff answer; notes are employees'.
+    "ideas.board": Route(slug, get=readers(200)),
+    "ideas.vote": Route(idea, post=acting(POST, 302), data=lambda o: {"value": "on"}),
+    "ideas.set_status": Route(idea, post=acting(IDEA_STAFF, 422)),
+    "ideas.merge": Route(idea, post=acting(IDEA_STAFF, 422)),
+    "ideas.add_note": Route(idea, post=acting(IDEA_NOTES, 422)),
+    "ideas.roadmap": Route(nothing, get=everyone(200)),
+    # Notifications: one's own only; another member's is a 404 to everyone.
+    "notifications.index": Route(nothing, get=anonymous_or_member(anonymous=302, member=200)),
+    "notifications.read_all": Route(nothing, post=anonymous_or_member(anonymous=302, member=302)),
+    "notifications.read_one": Route(
+        lambda o: {"notification_id": o.notification_id},
+        post=anonymous_or_member(anonymous=302, member=404),
+    ),
+    "notifications.watch": Route(topic, post=acting(READ, 302), data=lambda o: {"level": "muted"}),
     "accounts.admin_member": Route(
         lambda o: {"user_id": o.member_id}, get=admin_only(200), post=admin_only(302)
     ),
@@ -303,6 +326,7 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
     objects: dict[str, Objects] = {}
     canaries: dict[str, list[str]] = {}
     for kind in SPACE_KINDS:
+        world.spaces[kind].idea_board = IdeaBoard.ALONGSIDE
         marker = f"CANARY{kind.upper()}"
         topic = factories.make_topic(
             world.spaces[kind],
@@ -313,6 +337,27 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
             body=f"{marker}BODY secret plans of the {kind} space",
         )
         answer = factories.make_reply(topic, author=voices[kind], body=f"{marker}REPLY a reply")
+        idea = factories.make_topic(
+            world.spaces[kind],
+            author=admin,
+            kind=TopicKind.IDEA,
+            title=f"{marker}IDEA an idea for the {kind} board",
+            body=f"{marker}IDEABODY",
+        )
+        idea_services.add_idea_note(admin, idea, body=f"INTERNALNOTE{kind.upper()} our plans")
+        # Every persona has a notification about every space's idea, as members who
+        # lost access would: the notifications page must show only readable ones.
+        for user in [*world.users.values(), voices[kind]]:
+            if user is not None:
+                db.session.add(
+                    Notification(user_id=user.id, kind=NotificationKind.IDEA_STATUS, topic=idea)
+                )
+        db.session.commit()
+        notification_id = db.session.scalar(
+            sa.select(Notification.id).where(
+                Notification.user_id == voices[kind].id, Notification.topic_id == idea.id
+            )
+        )
         first_post_id = db.session.scalar(
             sa.text("SELECT id FROM posts WHERE topic_id = :t AND post_number = 1"),
             {"t": topic.id},
@@ -326,6 +371,8 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
             tag=f"canary{kind}tag",
             join_request_id=join_requests[kind].id,
             invite_id=invites[kind].id,
+            idea_id=idea.id,
+            notification_id=notification_id,
         )
         canaries[kind] = [marker, f"{marker}BODY", f"{marker}REPLY", f"canary{kind}tag"]
     canaries["closed"].append("Canaryclosed")
@@ -356,6 +403,11 @@ def test_leak_matrix_every_route_role_and_space_kind(
             for column, kind in enumerate(SPACE_KINDS)
             if not READ[persona][column]
             for canary in canaries[kind]
+        ] + [
+            # Internal notes: hidden from everyone but employees, even where they read.
+            f"INTERNALNOTE{kind.upper()}"
+            for column, kind in enumerate(SPACE_KINDS)
+            if not IDEA_NOTES[persona][column]
         ]
         for endpoint, route in ROUTES.items():
             rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
@@ -408,7 +460,11 @@ def test_leak_matrix_admin_sees_every_canary_so_the_check_can_fail(world, client
     objects, canaries = _seed_canaries(world)
     admin = client_as("admin")
     assert world.user("admin").role is Role.ADMIN
+    notifications = admin.get("/notifications").get_data(as_text=True)
     for kind in SPACE_KINDS:
         body = admin.get(f"/t/{objects[kind].topic_id}").get_data(as_text=True)
         for canary in canaries[kind]:
             assert canary in body, (kind, canary)
+        idea_page = admin.get(f"/t/{objects[kind].idea_id}").get_data(as_text=True)
+        assert f"INTERNALNOTE{kind.upper()}" in idea_page
+        assert f"CANARY{kind.upper()}IDEA" in notifications

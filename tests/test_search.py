@@ -23,7 +23,7 @@ from community.markdown import render_snippet
 from community.search import queries
 from community.search.backends import fts5_query
 from community.spaces import services as space_services
-from community.spaces.models import Space, Visibility
+from community.spaces.models import IdeaBoard, Space, Visibility
 from community.topics import services as topic_services
 from community.topics.models import Post, TopicKind
 from tests import factories
@@ -151,7 +151,10 @@ def test_render_snippet_escapes_text_and_drops_stray_markers():
 def filter_world(world):
     """Topics that all contain the word "gizmo", differing in one way each."""
     admin, member = world.user("admin"), world.user("member")
-    public, other = world.spaces["public"], factories.make_space(slug="workshop")
+    public, other = (
+        world.spaces["public"],
+        factories.make_space(slug="workshop", idea_board=IdeaBoard.ALONGSIDE),
+    )
     topics = {
         "discussion": factories.make_topic(public, author=admin, body="A gizmo discussion."),
         "question": factories.make_topic(
@@ -606,11 +609,12 @@ def test_search_page_query_count_is_the_same_for_5_and_20_hits(client_as, databa
 
     few, many = measure(5), measure(20)
     assert len(few) == len(many), "\n---\n".join(many)
-    # Member, memberships, the space choices, the page of hits, the hits' tags.
+    # Member, memberships, the space choices, the page of hits, the hits' tags, the
+    # header's unread notifications.
     assert len(many) <= SEARCH_PAGE_MAX_QUERIES, "\n---\n".join(many)
 
 
-SEARCH_PAGE_MAX_QUERIES = 5
+SEARCH_PAGE_MAX_QUERIES = 6
 
 
 # --- rate limits ------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from community import create_app
 from community.accounts import services as account_services
 from community.extensions import db
 from community.mail import outbox
+from community.notifications.models import Notification, NotificationKind
 from community.spaces import services as space_services
 from community.spaces.models import Invite, JoinRequest
 from community.topics import services as topic_services
@@ -82,6 +83,7 @@ class Content:
     post: Post
     join_request: JoinRequest
     invite: Invite
+    notification: Notification
 
 
 @pytest.fixture
@@ -99,7 +101,16 @@ def content(world: World) -> Content:
         world.user("member"), world.spaces["closed"], message="Let me in, please."
     )
     invite, _token = space_services.create_invite(world.user("admin"), world.spaces["closed"])
-    return Content(topic=topic, post=reply, join_request=join_request, invite=invite)
+    notification = Notification(user_id=author.id, kind=NotificationKind.REPLY, topic=topic)
+    db.session.add(notification)
+    db.session.commit()
+    return Content(
+        topic=topic,
+        post=reply,
+        join_request=join_request,
+        invite=invite,
+        notification=notification,
+    )
 
 
 @pytest.fixture
@@ -141,6 +152,7 @@ def url_values(world: World, content: Content, mailed_tokens: dict[str, str]):
         "request_id": content.join_request.id,
         "invite_id": content.invite.id,
         "decision": "approve",
+        "notification_id": content.notification.id,
     }
 
     def fill(rule: Rule) -> dict[str, object]:

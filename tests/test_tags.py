@@ -182,8 +182,9 @@ def test_tag_page_query_count_is_the_same_for_5_and_30_topics(client_as, databas
 
     few, many = measure(5), measure(30)
     assert len(few) == len(many), "\n---\n".join(many)
-    # Member, memberships, the tag, one visible topic check, the page of topics, their tags.
+    # Member, memberships, the tag, one visible topic check, the page of topics, their tags,
+    # the header's unread notifications.
     assert len(many) <= TAG_PAGE_MAX_QUERIES, "\n---\n".join(many)
 
 
-TAG_PAGE_MAX_QUERIES = 7
+TAG_PAGE_MAX_QUERIES = 8

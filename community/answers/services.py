@@ -13,6 +13,7 @@ from community.answers.models import AnswerVote
 from community.database import utcnow
 from community.errors import NotFound
 from community.extensions import db
+from community.notifications import services as notifications
 from community.topics.models import Post, Topic
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,11 @@ def accept_answer(actor: User, topic: Topic, post: Post) -> Topic:
     policy.require_accept_answer(actor, topic)
     if post.topic_id != topic.id or post.is_first or post.is_deleted:
         raise NotFound
+    is_new = topic.accepted_post_id != post.id
     topic.accepted_post_id = post.id
     topic.accepted_at = utcnow()
+    if is_new:
+        notifications.notify_answer_accepted(actor, topic, post)
     db.session.commit()
     log.info("answer.accepted user_id=%s topic_id=%s post_id=%s", actor.id, topic.id, post.id)
     return topic

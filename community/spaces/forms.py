@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from community.accounts.models import USERNAME_MAX_LENGTH
 from community.forms import BaseForm
 from community.spaces.models import (
+    IDEA_VOTE_BUDGET_MAX,
     INVITE_DEFAULT_DAYS,
     INVITE_MAX_DAYS,
     INVITE_MAX_USES,
@@ -17,6 +18,7 @@ from community.spaces.models import (
     SPACE_DESCRIPTION_MAX_LENGTH,
     SPACE_NAME_MAX_LENGTH,
     SPACE_SLUG_MAX_LENGTH,
+    IdeaBoard,
     MembershipRole,
     Visibility,
 )
@@ -39,6 +41,24 @@ class SpaceForm(BaseForm):
     visibility = SelectField("Who can read it", choices=VISIBILITY_CHOICES)
     is_listed = BooleanField("List it in the directory (closed spaces: name and description only)")
     accepts_join_requests = BooleanField("Members may ask to join (closed, listed spaces)")
+    idea_board = SelectField(
+        "Ideas",
+        choices=[
+            SelectChoice(IdeaBoard.OFF.value, "No ideas: discussions and questions"),
+            SelectChoice(IdeaBoard.ALONGSIDE.value, "Ideas beside discussions and questions"),
+            SelectChoice(IdeaBoard.ONLY.value, "An idea board: ideas only"),
+        ],
+        default=IdeaBoard.OFF.value,
+    )
+    idea_vote_budget = IntegerField(
+        "Votes per member on the idea board",
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=IDEA_VOTE_BUDGET_MAX, message="Between 1 and %(max)s."),
+        ],
+        description="Leave empty for no limit. Votes on shipped, declined or merged "
+        "ideas come back.",
+    )
 
 
 class AddMemberForm(BaseForm):

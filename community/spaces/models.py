@@ -33,6 +33,21 @@ class JoinRequestStatus(enum.StrEnum):
     DECLINED = "declined"
 
 
+class IdeaBoard(enum.StrEnum):
+    """Whether a space holds ideas, and beside what."""
+
+    OFF = "off"  # discussions and questions only
+    ALONGSIDE = "alongside"  # ideas beside discussions and questions
+    ONLY = "only"  # an idea board: every new topic is an idea
+
+    @property
+    def has_ideas(self) -> bool:
+        return self is not IdeaBoard.OFF
+
+
+IDEA_VOTE_BUDGET_MAX = 1000
+
+
 class MembershipRole(enum.StrEnum):
     MEMBER = "member"
     MODERATOR = "moderator"
@@ -52,6 +67,10 @@ class Space(Base):
     # A listed closed space may let signed-in members ask to join; its moderators
     # approve or decline each request.
     accepts_join_requests: Mapped[bool] = mapped_column(Boolean, default=False)
+    idea_board: Mapped[IdeaBoard] = mapped_column(StrEnumType(IdeaBoard), default=IdeaBoard.OFF)
+    # Open votes a member may have on this board at once (None: no limit); votes
+    # on shipped, declined and merged ideas return to the budget.
+    idea_vote_budget: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
     topic_count: Mapped[int] = mapped_column(Integer, default=0)
     post_count: Mapped[int] = mapped_column(Integer, default=0)

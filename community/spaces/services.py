@@ -18,6 +18,7 @@ from community.errors import ValidationFailed
 from community.extensions import db
 from community.mail import send_mail
 from community.spaces.models import (
+    IDEA_VOTE_BUDGET_MAX,
     INVITE_DEFAULT_DAYS,
     INVITE_MAX_DAYS,
     INVITE_MAX_USES,
@@ -27,6 +28,7 @@ from community.spaces.models import (
     SPACE_NAME_MAX_LENGTH,
     SPACE_SLUG_MAX_LENGTH,
     SPACE_SLUG_PATTERN,
+    IdeaBoard,
     Invite,
     InviteUse,
     JoinRequest,
@@ -78,6 +80,8 @@ def create_space(
     visibility: Visibility,
     is_listed: bool = True,
     accepts_join_requests: bool = False,
+    idea_board: IdeaBoard = IdeaBoard.OFF,
+    idea_vote_budget: int | None = None,
 ) -> Space:
     """Create a space; raises ValidationFailed (a taken slug included)."""
     policy.require_manage_spaces(actor)
@@ -89,6 +93,8 @@ def create_space(
         visibility=Visibility(visibility),
         is_listed=is_listed,
         accepts_join_requests=accepts_join_requests,
+        idea_board=IdeaBoard(idea_board),
+        idea_vote_budget=_check_vote_budget(idea_vote_budget),
     )
     db.session.add(space)
     _commit_slug(space)
@@ -106,7 +112,10 @@ def update_space(
     visibility: Visibility,
     is_listed: bool,
     accepts_join_requests: bool = False,
+    idea_board: IdeaBoard | None = None,
+    idea_vote_budget: int | None = None,
 ) -> Space:
+    """Change a space's settings; ``idea_board`` None keeps the current one."""
     policy.require_manage_spaces(actor)
     name, slug, description = _check_space_fields(name=name, slug=slug, description=description)
     space.name = name
@@ -115,9 +124,20 @@ def update_space(
     space.visibility = Visibility(visibility)
     space.is_listed = is_listed
     space.accepts_join_requests = accepts_join_requests
+    if idea_board is not None:
+        space.idea_board = IdeaBoard(idea_board)
+    space.idea_vote_budget = _check_vote_budget(idea_vote_budget)
     _commit_slug(space)
     log.info("space.updated actor_id=%s space_id=%s visibility=%s", actor.id, space.id, visibility)
     return space
+
+
+def _check_vote_budget(budget: int | None) -> int | None:
+    if budget is not None and not 1 <= budget <= IDEA_VOTE_BUDGET_MAX:
+        raise ValidationFailed(
+            "idea_vote_budget", f"A vote budget is between 1 and {IDEA_VOTE_BUDGET_MAX}."
+        )
+    return budget
 
 
 def _commit_slug(space: Space) -> None:

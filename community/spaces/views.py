@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from community import policy, ratelimit
 from community.errors import ValidationFailed
 from community.spaces import forms, queries, services
-from community.spaces.models import MembershipRole, Visibility
+from community.spaces.models import IdeaBoard, MembershipRole, Visibility
 from community.tags import queries as tag_queries
 from community.topics import queries as topic_queries
 
@@ -230,6 +230,8 @@ def admin_new() -> ResponseReturnValue:
                 visibility=Visibility(form.visibility.data),
                 is_listed=form.is_listed.data,
                 accepts_join_requests=form.accepts_join_requests.data,
+                idea_board=IdeaBoard(form.idea_board.data),
+                idea_vote_budget=form.idea_vote_budget.data,
             )
         except ValidationFailed as error:
             form.add_error(error)
@@ -255,6 +257,8 @@ def admin_edit(slug: str) -> ResponseReturnValue:
                 visibility=Visibility(form.visibility.data),
                 is_listed=form.is_listed.data,
                 accepts_join_requests=form.accepts_join_requests.data,
+                idea_board=IdeaBoard(form.idea_board.data),
+                idea_vote_budget=form.idea_vote_budget.data,
             )
         except ValidationFailed as error:
             form.add_error(error)

@@ -35,13 +35,17 @@ def _submission_token_field() -> HiddenField:
     )
 
 
+KIND_CHOICES = {
+    TopicKind.DISCUSSION: "Discussion: talk something over",
+    TopicKind.QUESTION: "Question: ask for an answer",
+    TopicKind.IDEA: "Idea: suggest something for others to vote on",
+}
+
+
 class TopicForm(BaseForm):
     kind = SelectField(
         "Type",
-        choices=[
-            SelectChoice(TopicKind.DISCUSSION.value, "Discussion: talk something over"),
-            SelectChoice(TopicKind.QUESTION.value, "Question: ask for an answer"),
-        ],
+        choices=[SelectChoice(kind.value, label) for kind, label in KIND_CHOICES.items()],
         default=TopicKind.DISCUSSION.value,
     )
     title = StringField(
@@ -64,6 +68,13 @@ class TopicForm(BaseForm):
         description="Up to five, separated by commas: for example hub, firmware.",
     )
     submission_token = _submission_token_field()
+
+
+def offer_kinds(form: TopicForm, kinds: tuple[TopicKind, ...]) -> None:
+    """Offer only the kinds the space takes (an idea board: ideas alone)."""
+    form.kind.choices = [SelectChoice(kind.value, KIND_CHOICES[kind]) for kind in kinds]
+    if not form.is_submitted() and form.kind.data not in kinds:
+        form.kind.data = kinds[0].value
 
 
 class ReplyForm(BaseForm):

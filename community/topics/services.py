@@ -12,8 +12,10 @@ from community.accounts.models import User
 from community.database import utcnow
 from community.errors import ValidationFailed
 from community.extensions import db
+from community.ideas import services as idea_services
 from community.markdown import render_markdown
-from community.spaces.models import Space
+from community.notifications import services as notifications
+from community.spaces.models import IdeaBoard, Space
 from community.tags import services as tag_services
 from community.topics.models import (
     BODY_MAX_LENGTH,
@@ -52,6 +54,22 @@ def check_body(body: str) -> str:
     return body
 
 
+def topic_kinds(space: Space) -> tuple[TopicKind, ...]:
+    """The kinds of topic a space takes, in the order the new-topic form offers them."""
+    if space.idea_board is IdeaBoard.ONLY:
+        return (TopicKind.IDEA,)
+    kinds = (TopicKind.DISCUSSION, TopicKind.QUESTION)
+    if space.idea_board is IdeaBoard.ALONGSIDE:
+        kinds += (TopicKind.IDEA,)
+    return kinds
+
+
+def check_kind(space: Space, kind: TopicKind) -> TopicKind:
+    if kind not in topic_kinds(space):
+        raise ValidationFailed("kind", f"{space.name} does not take {kind.value}s.")
+    return kind
+
+
 def create_topic(
     actor: User,
     space: Space,
@@ -67,6 +85,7 @@ def create_topic(
     A ``submission_token`` already used by this member returns the topic it made.
     """
     policy.require_post_in_space(actor, space)
+    kind = check_kind(space, kind)
     title = check_title(title)
     body = check_body(body)
     tag_names = tag_services.parse_tag_names(tags)
@@ -98,6 +117,8 @@ def create_topic(
     except IntegrityError:
         db.session.rollback()
         return _post_made_by(actor, submission_token).topic
+    if kind is TopicKind.IDEA:
+        idea_services.start_idea(actor, topic)
     db.session.execute(
         update(Space)
         .where(Space.id == space.id)
@@ -153,10 +174,15 @@ def reply_to_topic(
     )
     db.session.add(post)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         return _post_made_by(actor, submission_token)
+    if topic.kind is TopicKind.IDEA:
+        # Commenting on an idea follows it, like voting does.
+        notifications.follow_unless_chosen(actor.id, topic.id)
+    notifications.notify_reply(actor, topic, post)
+    db.session.commit()
     log.info("post.created user_id=%s topic_id=%s post_id=%s", actor.id, topic.id, post.id)
     return post
 

@@ -21,6 +21,11 @@ from community import policy, ratelimit
 from community.answers import forms as answer_forms
 from community.answers import queries as answer_queries
 from community.errors import ValidationFailed
+from community.ideas import forms as idea_forms
+from community.ideas import queries as idea_queries
+from community.ideas import services as idea_services
+from community.notifications import forms as notification_forms
+from community.notifications import services as notification_services
 from community.search import queries as search_queries
 from community.spaces import queries as space_queries
 from community.topics import forms, queries, services
@@ -55,6 +60,7 @@ def new(slug: str) -> ResponseReturnValue:
     policy.require_post_in_space(current_user, space)
     # "Find similar questions" sends the draft back by GET, so nothing is posted.
     form = forms.TopicForm(request.args) if request.method == "GET" else forms.TopicForm()
+    forms.offer_kinds(form, services.topic_kinds(space))
     if form.validate_on_submit():
         try:
             topic = services.create_topic(
@@ -72,18 +78,24 @@ def new(slug: str) -> ResponseReturnValue:
             return redirect(url_for("topics.show", topic_id=topic.id))
     status = UNPROCESSABLE if form.is_submitted() else 200
     return render_template(
-        "topics/new.html", space=space, form=form, similar=_similar_questions(form)
+        "topics/new.html", space=space, form=form, similar=_similar_topics(form)
     ), status
 
 
-def _similar_questions(form: forms.TopicForm) -> list[Topic] | None:
-    """Answered questions like the draft's title that the member may read, or None
-    when there is no title to compare yet."""
+def _similar_topics(form: forms.TopicForm) -> list[Topic] | None:
+    """For a question, answered questions like the draft's title; for an idea, ideas
+    like it (to vote for one rather than post a duplicate). Only what the member may
+    read; None when there is no title to compare yet or the kind has no suggestions."""
     title = (form.title.data or "").strip()
-    if form.kind.data != TopicKind.QUESTION.value or len(title) < SIMILAR_MIN_TITLE:
+    if form.kind.data not in (TopicKind.QUESTION, TopicKind.IDEA) or len(title) < SIMILAR_MIN_TITLE:
         return None
+    kind = TopicKind(form.kind.data)
     results = search_queries.search_posts(
-        current_user, title, kind=TopicKind.QUESTION, solved=True, per_page=SIMILAR_COUNT
+        current_user,
+        title,
+        kind=kind,
+        solved=True if kind is TopicKind.QUESTION else None,
+        per_page=SIMILAR_COUNT,
     )
     topics: list[Topic] = []
     for hit in results.hits:
@@ -95,10 +107,18 @@ def _similar_questions(form: forms.TopicForm) -> list[Topic] | None:
 @bp.get("/t/<int:topic_id>")
 def show(topic_id: int) -> ResponseReturnValue:
     topic = queries.get_readable_topic_or_404(current_user, topic_id)
-    return _render_topic(topic, forms.ReplyForm(), 200)
+    return render_topic_page(topic)
 
 
-def _render_topic(topic: Topic, reply_form: forms.ReplyForm, status: int) -> ResponseReturnValue:
+def render_topic_page(
+    topic: Topic,
+    *,
+    status: int = 200,
+    reply_form: forms.ReplyForm | None = None,
+    **idea_forms: object,
+) -> ResponseReturnValue:
+    """The topic page; a form that failed is passed in to show with its errors
+    (``idea_forms``: the idea panel's status, merge and note forms)."""
     per_page = current_app.config["POSTS_PER_PAGE"]
     page = request.args.get("page", 1, type=int)
     answer_sort = None
@@ -130,12 +150,36 @@ def _render_topic(topic: Topic, reply_form: forms.ReplyForm, status: int) -> Res
         voted_post_ids=(
             answer_queries.voted_post_ids(current_user, posts) if topic.is_question else frozenset()
         ),
-        reply_form=reply_form,
+        reply_form=reply_form or forms.ReplyForm(),
+        idea=_idea_panel(topic, idea_forms),
+        watch_level=notification_services.watch_level(current_user, topic),
+        watch_form=notification_forms.WatchForm(),
         toggle_form=forms.ToggleForm(),
         delete_form=forms.DeleteForm(),
         accept_form=answer_forms.AcceptForm(),
         vote_form=answer_forms.VoteForm(),
     ), status
+
+
+def _idea_panel(topic: Topic, failed_forms: dict[str, object]) -> dict | None:
+    """What the top of an idea shows: status, votes, official response, timeline,
+    staff forms, and internal notes for employees."""
+    if topic.kind is not TopicKind.IDEA or topic.idea is None:
+        return None
+    changes = idea_queries.timeline(topic)
+    return {
+        "idea": topic.idea,
+        "timeline": changes,
+        "response": idea_queries.official_response(changes),
+        "has_voted": idea_queries.has_voted(current_user, topic),
+        "votes_left": idea_services.votes_left(current_user, topic.space),
+        "notes": idea_queries.list_notes(current_user, topic),
+        "vote_form": idea_forms.IdeaVoteForm(),
+        "status_form": failed_forms.get("status_form")
+        or idea_forms.IdeaStatusForm(data={"status": topic.idea.status.value}),
+        "merge_form": failed_forms.get("merge_form") or idea_forms.MergeIdeaForm(),
+        "note_form": failed_forms.get("note_form") or idea_forms.IdeaNoteForm(),
+    }
 
 
 @bp.post("/t/<int:topic_id>/reply")
@@ -157,7 +201,7 @@ def reply(topic_id: int) -> ResponseReturnValue:
             form.add_error(error)
         else:
             return redirect(_post_url(post))
-    return _render_topic(topic, form, UNPROCESSABLE)
+    return render_topic_page(topic, status=UNPROCESSABLE, reply_form=form)
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])

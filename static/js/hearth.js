@@ -75,35 +75,48 @@ window.addEventListener("pageshow", () => {
   });
 });
 
-// Vote buttons update in place; without JavaScript the form posts and the page reloads.
+// Vote buttons (answers and ideas) update in place; without JavaScript the form posts
+// and the page reloads. A refusal the server explains (a closed idea, a spent vote
+// budget) is shown beside the button.
 document.addEventListener("submit", async (event) => {
   const form = event.target;
   const widget = form.closest("[data-vote]");
   if (!widget) return;
   event.preventDefault();
   const value = form.querySelector("input[name=value]");
+  const button = form.querySelector("button");
+  const message = widget.querySelector(".vote-message");
   const response = await fetch(form.action, {
     method: "POST",
     body: new FormData(form),
     headers: { Accept: "application/json" },
     credentials: "same-origin",
   });
+  if (response.status === 409 && message) {
+    message.textContent = (await response.json()).error;
+    button.disabled = false;
+    return;
+  }
   if (!response.ok) {
     form.submit();  // let the server's page explain (sign-in, 403, 429...)
     return;
   }
   const data = await response.json();
   widget.querySelector(".vote-count strong").textContent = data.count;
-  const button = form.querySelector("button");
-  button.textContent = data.voted ? "Remove vote" : "Helpful";
+  const noun = widget.querySelector(".vote-noun");
+  if (noun) noun.textContent = data.count === 1 ? "vote" : "votes";
+  button.textContent = data.voted ? button.dataset.labelVoted : button.dataset.labelUnvoted;
   button.setAttribute("aria-pressed", String(data.voted));
   button.disabled = false;
   value.value = data.voted ? "off" : "on";
+  if (message) {
+    message.textContent = data.votes_left == null ? "" : `${data.votes_left} votes left on this board.`;
+  }
 }, true);
 
-// While a question's title is typed, answered questions like it appear under it. The
-// server renders the list (the same page, asked by GET); without JavaScript the
-// "Find similar questions" button does the same with a page load.
+// While a question's or an idea's title is typed, answered questions or ideas like it
+// appear under it. The server renders the list (the same page, asked by GET); without
+// JavaScript the "Find similar" button does the same with a page load.
 const similar = document.getElementById("similar-questions");
 if (similar) {
   const form = similar.closest("form");
@@ -127,3 +140,18 @@ if (similar) {
   });
   form.elements.kind.addEventListener("change", refresh);
 }
+
+// Opening a notification marks it read on the way (the link still works without it).
+document.querySelectorAll("a[data-mark-read]").forEach((link) => {
+  link.addEventListener("click", () => {
+    const body = new FormData();
+    body.append("csrf_token", document.querySelector("meta[name=csrf-token]").content);
+    fetch(link.dataset.markRead, {
+      method: "POST",
+      body,
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+      keepalive: true,
+    });
+  });
+});

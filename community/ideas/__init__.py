@@ -1,0 +1,1 @@
+"""Idea boards: ideas, votes, statuses with official responses, merges, a roadmap."""
