@@ -38,7 +38,8 @@ def list_notifications(
     statement = (
         _readable(viewer)
         .options(
-            contains_eager(Notification.topic),
+            # Titles only: the topics' tags (selectin by default) are not shown here.
+            contains_eager(Notification.topic).lazyload(Topic.tags),
             joinedload(Notification.actor),
             joinedload(Notification.post),
         )
