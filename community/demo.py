@@ -16,6 +16,8 @@ from community.accounts.models import Role, User
 from community.accounts.services import hash_password
 from community.database import utcnow
 from community.demo_content import (
+    DEMO_IDEA_BOARDS,
+    DEMO_IDEAS,
     DEMO_MEMBERSHIPS,
     DEMO_PASSWORD,
     DEMO_SPACES,
@@ -23,7 +25,16 @@ from community.demo_content import (
     DEMO_USERS,
 )
 from community.extensions import db
-from community.spaces.models import JoinRequest, Membership, MembershipRole, Space, Visibility
+from community.ideas import services as idea_services
+from community.ideas.models import Idea, IdeaStatus, IdeaStatusChange, IdeaVote
+from community.spaces.models import (
+    IdeaBoard,
+    JoinRequest,
+    Membership,
+    MembershipRole,
+    Space,
+    Visibility,
+)
 from community.topics import services as topic_services
 from community.topics.models import Post, TopicKind
 
@@ -78,6 +89,9 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
     # The closed spaces take requests; one waits in the Customer Council's queue.
     for slug in JOINABLE_SPACES:
         spaces[slug].accepts_join_requests = True
+    for slug, board, budget in DEMO_IDEA_BOARDS:
+        spaces[slug].idea_board = IdeaBoard(board)
+        spaces[slug].idea_vote_budget = budget
     db.session.add(
         JoinRequest(
             space=spaces["customer-council"],
@@ -98,7 +112,64 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
         age_days = HISTORY_DAYS * (count - slot) / count
         _load_topic(entry, users, spaces, age_days=age_days)
         progress(f"  topic {index + 1}/{len(DEMO_TOPICS)}: {entry['title'][:60]}")
+    ideas: dict[str, int] = {}
+    for index, entry in enumerate(DEMO_IDEAS):
+        ideas[entry["title"]] = _load_idea(entry, users, spaces, ideas)
+        progress(f"  idea {index + 1}/{len(DEMO_IDEAS)}: {entry['title'][:60]}")
     return True
+
+
+def _load_idea(
+    entry: dict, users: dict[str, User], spaces: dict[str, Space], ideas: dict[str, int]
+) -> int:
+    """Post an idea through the services, then move its moments into the past: votes
+    over its first weeks, each status change on its day, replies after posting."""
+    topic = topic_services.create_topic(
+        users[entry["author"]],
+        spaces[entry["space"]],
+        title=entry["title"],
+        body=entry["body"],
+        kind=TopicKind.IDEA,
+    )
+    for username, body in entry.get("replies", []):
+        topic_services.reply_to_topic(users[username], topic, body=body)
+    for username in entry["voters"]:
+        idea_services.set_idea_vote(users[username], topic, is_voted=True)
+    for _days_after, username, status, response in entry["history"]:
+        idea_services.set_idea_status(
+            users[username], topic, status=IdeaStatus(status), response=response
+        )
+    if entry.get("merge_into"):
+        target = db.session.get(type(topic), ideas[entry["merge_into"]])
+        idea_services.merge_idea(users["tom"], topic, target)
+
+    posted = utcnow() - timedelta(days=entry["age"])
+    idea = db.session.get(Idea, topic.id)
+    idea.created_at = topic.created_at = topic.last_posted_at = posted
+    _backdate(topic.id, 1, posted)
+    for number in range(2, topic.last_post_number + 1):
+        _backdate(topic.id, number, posted + timedelta(hours=5 * number))
+    votes = db.session.scalars(select(IdeaVote).where(IdeaVote.topic_id == topic.id))
+    for offset, vote in enumerate(votes):
+        vote.created_at = posted + timedelta(days=min(offset * 2, entry["age"]))
+    changes = list(
+        db.session.scalars(
+            select(IdeaStatusChange)
+            .where(IdeaStatusChange.topic_id == topic.id)
+            .order_by(IdeaStatusChange.id)
+        )
+    )
+    # Staff steps on their days; a merge happens a few days after posting.
+    steps = [step[0] for step in entry["history"]] + [min(3, entry["age"])]
+    for change, days_after in zip(changes, steps, strict=False):
+        change.created_at = posted + timedelta(days=days_after)
+        if change.new_status is IdeaStatus.SHIPPED:
+            idea.shipped_at = change.created_at
+    if changes:
+        idea.first_response_at = changes[0].created_at
+        idea.status_changed_at = changes[-1].created_at
+    db.session.commit()
+    return topic.id
 
 
 def _load_topic(

@@ -100,6 +100,20 @@ DEMO_SPACES: list[tuple[str, str, str, str, bool]] = [
         True,
     ),
     ("staff-room", "Staff Room", "employee", "Internal discussion for Lumen Labs staff.", True),
+    (
+        "ideas",
+        "Ideas",
+        "public",
+        "Suggest what Lumen should build next, vote for what you want most, and see what we "
+        "decided and why.",
+        True,
+    ),
+]
+
+# Spaces that hold ideas: (slug, board mode, vote budget or None).
+DEMO_IDEA_BOARDS: list[tuple[str, str, int | None]] = [
+    ("ideas", "only", 10),
+    ("customer-council", "alongside", None),
 ]
 
 # (space_slug, username, membership_role)
@@ -848,5 +862,139 @@ Proposal: ship Circadian mode free in 4.4, revisit Lumen Plus pricing after Q3."
             ),
             ("tom", "Great point, adding it to the v1 scope."),
         ],
+    },
+]
+
+
+# Ideas, oldest first. "age" is days ago; each step of "history" is
+# (days after posting, staff username, new status, official response or "").
+# "merge_into" names the title of the idea this one duplicates.
+DEMO_IDEAS: list[dict] = [
+    {
+        "space": "ideas",
+        "author": "sam",
+        "age": 150,
+        "title": "Local API without the cloud",
+        "body": "Let the hub answer a documented local HTTP API, so automations keep "
+        "working when the internet is down and Home Assistant does not need a cloud token.",
+        "voters": ["jules", "nina", "olu", "marco"],
+        "history": [
+            (
+                12,
+                "tom",
+                "under_review",
+                "We hear you. We are checking what the hub's memory allows.",
+            ),
+            (
+                30,
+                "tom",
+                "planned",
+                "Planned for hub firmware 4.0: a read/write local API with per-device tokens.",
+            ),
+            (75, "priya", "in_progress", ""),
+            (
+                118,
+                "tom",
+                "shipped",
+                "Shipped in firmware 4.0. Docs are in **Product Help**; "
+                "thank you all for the votes.",
+            ),
+        ],
+        "replies": [("nina", "Yes please, my automations died during the last outage.")],
+    },
+    {
+        "space": "ideas",
+        "author": "jules",
+        "age": 120,
+        "title": "Sunrise alarm that slowly brightens the bedroom",
+        "body": "A wake-up routine that fades from warm dim light to daylight over 20 minutes.",
+        "voters": ["nina", "sam", "marco"],
+        "history": [
+            (6, "tom", "planned", "Good fit for the routines rework."),
+            (40, "tom", "shipped", "Now in the app under Routines → Wake up."),
+        ],
+        "replies": [],
+    },
+    {
+        "space": "ideas",
+        "author": "nina",
+        "age": 90,
+        "title": "Group bulbs by room in the app",
+        "body": "Rooms with one switch for all their bulbs, and a room widget on the phone.",
+        "voters": ["jules", "sam", "olu"],
+        "history": [
+            (3, "priya", "under_review", ""),
+            (9, "tom", "in_progress", "Design is done; we are building it now."),
+        ],
+        "replies": [("olu", "Installers would love this for handovers too.")],
+    },
+    {
+        "space": "ideas",
+        "author": "olu",
+        "age": 70,
+        "title": "Bulk provisioning for installers",
+        "body": "Scan a sheet of QR codes and add 40 bulbs to a site in one go.",
+        "voters": ["marco"],
+        "history": [(2, "tom", "planned", "On the partner roadmap for next quarter.")],
+        "replies": [],
+    },
+    {
+        "space": "ideas",
+        "author": "marco",
+        "age": 45,
+        "title": "Show energy use per bulb",
+        "body": "A monthly kWh figure per bulb and per room.",
+        "voters": ["sam"],
+        "history": [
+            (
+                1,
+                "tom",
+                "declined",
+                "The bulbs cannot measure their own draw precisely "
+                "enough; an estimate would mislead. We may revisit with new hardware.",
+            ),
+        ],
+        "replies": [],
+    },
+    {
+        "space": "ideas",
+        "author": "sam",
+        "age": 20,
+        "title": "Dark mode for the app",
+        "body": "The white app at night is blinding.",
+        "voters": ["jules", "nina", "olu", "marco"],
+        "history": [],
+        "replies": [("jules", "Please! Especially for the night routine screen.")],
+    },
+    {
+        "space": "ideas",
+        "author": "nina",
+        "age": 12,
+        "title": "A darker theme for night use",
+        "body": "Could the app have a black theme?",
+        "voters": ["sam"],
+        "history": [],
+        "merge_into": "Dark mode for the app",
+        "replies": [],
+    },
+    {
+        "space": "ideas",
+        "author": "jules",
+        "age": 4,
+        "title": "Vacation mode that imitates our usual evenings",
+        "body": "Replay last week's lighting while we are away, so the flat looks lived in.",
+        "voters": ["nina"],
+        "history": [],
+        "replies": [],
+    },
+    {
+        "space": "customer-council",
+        "author": "jules",
+        "age": 25,
+        "title": "Early access ring for council members",
+        "body": "Let council members opt in to beta firmware a week before everyone else.",
+        "voters": ["nina", "ada"],
+        "history": [(5, "tom", "under_review", "Checking with the firmware team.")],
+        "replies": [],
     },
 ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from community.demo_content import DEMO_SPACES, DEMO_TOPICS, DEMO_USERS
+from community.demo_content import DEMO_IDEAS, DEMO_SPACES, DEMO_TOPICS, DEMO_USERS
 from community.extensions import db
+from community.ideas.models import Idea, IdeaStatus, IdeaVote
 from community.spaces.models import JoinRequest, Space
 from community.topics.models import Post, Topic, TopicKind
 
@@ -25,8 +26,10 @@ def test_demo_loads_the_community_and_prints_the_logins(app, database):
     for username, *_ in DEMO_USERS:
         assert username in result.output
     assert _count(Space) == len(DEMO_SPACES)
-    assert _count(Topic) == len(DEMO_TOPICS)
-    assert _count(Post) == len(DEMO_TOPICS) + sum(len(t.get("replies", [])) for t in DEMO_TOPICS)
+    assert _count(Topic) == len(DEMO_TOPICS) + len(DEMO_IDEAS)
+    everything = DEMO_TOPICS + DEMO_IDEAS
+    assert _count(Post) == len(everything) + sum(len(t.get("replies", [])) for t in everything)
+    assert db.session.scalar(select(func.count()).select_from(Idea)) == len(DEMO_IDEAS)
     assert _count(JoinRequest) == 1
 
 
@@ -67,3 +70,21 @@ def test_demo_has_questions_with_staff_answers_and_one_waiting(app, database):
     for question in questions:
         if question.first_staff_reply_at:
             assert question.first_staff_reply_at > question.created_at
+
+
+def test_demo_ideas_have_votes_statuses_and_a_merge(app, database):
+    app.test_cli_runner().invoke(args=["hearth", "demo"])
+    ideas = list(db.session.scalars(select(Idea)))
+    statuses = {idea.status for idea in ideas}
+    assert {IdeaStatus.PLANNED, IdeaStatus.SHIPPED, IdeaStatus.DUPLICATE} <= statuses
+    for idea in ideas:
+        votes = db.session.scalar(
+            select(func.count(IdeaVote.id)).where(IdeaVote.topic_id == idea.topic_id)
+        )
+        assert idea.vote_count == votes, idea.topic.title
+        if idea.status is IdeaStatus.SHIPPED:
+            assert idea.first_response_at <= idea.shipped_at
+            assert idea.created_at < idea.shipped_at
+    merged = [idea for idea in ideas if idea.is_merged]
+    assert merged
+    assert all(idea.merged_into.idea.vote_count >= 1 for idea in merged)
