@@ -32,6 +32,20 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class TrustLevel(enum.IntEnum):
+    """Discourse's trust levels: earned by taking part (0-3), or granted (4)."""
+
+    NEW = 0
+    BASIC = 1
+    MEMBER = 2
+    REGULAR = 3
+    LEADER = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.capitalize()
+
+
 class User(Base):
     __tablename__ = "users"
 
@@ -46,6 +60,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(StrEnumType(Role), default=Role.MEMBER)
     is_employee: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A TrustLevel value; what each level unlocks is decided in policy.
+    trust_level: Mapped[int] = mapped_column(Integer, default=TrustLevel.NEW)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped to end every session and remember-me cookie of this member at once;
     # it is part of the id Flask-Login stores, so an old cookie no longer loads.

@@ -29,6 +29,8 @@ from community.database import utcnow
 from community.errors import ValidationFailed
 from community.extensions import db
 from community.mail import send_mail
+from community.moderation.audit import record_audit
+from community.moderation.models import AuditAction, AuditTarget
 
 log = logging.getLogger(__name__)
 
@@ -394,9 +396,23 @@ def update_member(actor: User, member: User, *, role: Role, is_employee: bool) -
     changes = {}
     if member.role is not role:
         changes["role"] = f"{member.role}->{role}"
+        record_audit(
+            actor,
+            AuditAction.MEMBER_ROLE,
+            target_type=AuditTarget.MEMBER,
+            target_id=member.id,
+            detail=changes["role"],
+        )
         member.role = role
     if member.is_employee != is_employee:
         changes["is_employee"] = f"{member.is_employee}->{is_employee}"
+        record_audit(
+            actor,
+            AuditAction.MEMBER_EMPLOYEE,
+            target_type=AuditTarget.MEMBER,
+            target_id=member.id,
+            detail=changes["is_employee"],
+        )
         member.is_employee = is_employee
     db.session.commit()
     log.info("admin.member_updated actor_id=%s user_id=%s changes=%s", actor.id, member.id, changes)
