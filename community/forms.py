@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
+from wtforms.validators import Length, Optional
 
 from community.errors import ValidationFailed
+
+SUBMISSION_TOKEN_MAX_LENGTH = 64
+
+
+def submission_token_field() -> HiddenField:
+    """A token made when the form is shown and sent back with it, so that a second
+    submit of the same form (a double click, a retried request) is recognised."""
+    return HiddenField(
+        default=lambda: secrets.token_urlsafe(16),
+        validators=[Optional(), Length(max=SUBMISSION_TOKEN_MAX_LENGTH)],
+    )
 
 
 class BaseForm(FlaskForm):

@@ -55,6 +55,14 @@ class ChangeEmailForm(BaseForm):
     password = PasswordField("Current password", validators=[DataRequired(), _password_length])
 
 
+class DisplayNameForm(BaseForm):
+    display_name = StringField(
+        "Display name",
+        validators=[DataRequired(), Length(max=DISPLAY_NAME_MAX_LENGTH + 100)],
+        description="Shown beside your posts instead of your username.",
+    )
+
+
 class ConfirmForm(BaseForm):
     """A button that turns a link from an e-mail into a POST."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from community import policy
 from community.accounts.models import User, Viewer
@@ -21,9 +22,27 @@ def load_user_for_session(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # What policy asks of every viewer (spaces, direct and through groups; groups
+    # owned) comes in the same query, so a page pays for it once.
+    user = db.session.get(
+        User,
+        int(user_id),
+        options=[
+            joinedload(User.memberships),
+            joinedload(User.group_memberships),
+            joinedload(User.group_space_grants),
+        ],
+    )
     if user is None or user.session_version != int(version):
         return None
+    return user
+
+
+def get_member_or_404(user_id: int) -> User:
+    """A member by id: members are not hidden, their content is (policy decides that)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound
     return user
 
 

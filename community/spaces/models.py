@@ -67,6 +67,9 @@ class Space(Base):
     # A listed closed space may let signed-in members ask to join; its moderators
     # approve or decline each request.
     accepts_join_requests: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Members at trust level 2 or more may invite people into this closed space; its
+    # moderators switch it on (off by default).
+    allows_member_invites: Mapped[bool] = mapped_column(Boolean, default=False)
     idea_board: Mapped[IdeaBoard] = mapped_column(StrEnumType(IdeaBoard), default=IdeaBoard.OFF)
     # Open votes a member may have on this board at once (None: no limit); votes
     # on shipped, declined and merged ideas return to the budget.
@@ -139,65 +142,3 @@ class JoinRequest(Base):
     @property
     def is_pending(self) -> bool:
         return self.status is JoinRequestStatus.PENDING
-
-
-INVITE_DEFAULT_DAYS = 7
-INVITE_MAX_DAYS = 30
-INVITE_MAX_USES = 100
-
-
-class Invite(Base):
-    """A link that makes whoever opens it a member of a closed space.
-
-    Only a hash of the token is kept: the link is shown once, to its creator, so a
-    copy of the database does not hand out memberships.
-    """
-
-    __tablename__ = "invites"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"), index=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    max_uses: Mapped[int] = mapped_column(Integer, default=1)
-    use_count: Mapped[int] = mapped_column(Integer, default=0)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    space: Mapped[Space] = relationship()
-    created_by: Mapped[User | None] = relationship()
-    uses: Mapped[list[InviteUse]] = relationship(
-        back_populates="invite", order_by="InviteUse.used_at"
-    )
-
-    @property
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None
-
-    @property
-    def is_expired(self) -> bool:
-        return self.expires_at <= utcnow()
-
-    @property
-    def is_used_up(self) -> bool:
-        return self.use_count >= self.max_uses
-
-    @property
-    def is_usable(self) -> bool:
-        return not (self.is_revoked or self.is_expired or self.is_used_up)
-
-
-class InviteUse(Base):
-    """Who joined through an invite, and when: the inviter sees this list."""
-
-    __tablename__ = "invite_uses"
-    __table_args__ = (UniqueConstraint("invite_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    invite_id: Mapped[int] = mapped_column(ForeignKey("invites.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    invite: Mapped[Invite] = relationship(back_populates="uses")
-    user: Mapped[User] = relationship()
