@@ -24,7 +24,7 @@ from community.moderation.models import AuditAction, AuditEntry
 from community.spaces import services as space_services
 from community.spaces.models import Membership, Visibility
 from tests import factories
-from tests.conftest import csrf_token_from, make_test_app
+from tests.conftest import count_queries, csrf_token_from, make_test_app
 
 NEW_LINK = re.compile(r'id="new-link" type="text" readonly value="http://[^/]+(/invite/[^"]+)"')
 
@@ -556,3 +556,34 @@ def test_group_delete_leaves_its_invites_granting_the_rest(world):
 
     assert invite.group_id is None
     assert [space.id for space in invite.spaces] == [world.spaces["closed"].id]
+
+
+# --- query budgets -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["/invites", "/s/inner-circle/invites"])
+def test_invite_pages_query_count_is_the_same_for_5_and_50_invites(
+    client_as, world, database, page
+):
+    admin = world.user("admin")
+    group = factories.make_group(name="Customers")
+    client = client_as("admin")
+
+    def add_invites(count):
+        for number in range(count):
+            invite, _token = _link(admin, world.spaces["closed"], group=group, max_uses=3)
+            invite_services.accept_invite(
+                factories.make_user(username=f"g{count}x{number}"), invite
+            )
+
+    def statements():
+        with count_queries(database) as seen:
+            assert client.get(page).status_code == 200
+        return list(seen)
+
+    add_invites(5)
+    client.get(page)
+    few = statements()
+    add_invites(45)
+    many = statements()
+    assert len(few) == len(many), "\n---\n".join(many)

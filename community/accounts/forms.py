@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from community.accounts.models import (
     DISPLAY_NAME_MAX_LENGTH,
@@ -58,7 +58,9 @@ class ChangeEmailForm(BaseForm):
 class DisplayNameForm(BaseForm):
     display_name = StringField(
         "Display name",
-        validators=[DataRequired(), Length(max=DISPLAY_NAME_MAX_LENGTH + 100)],
+        # InputRequired, not DataRequired: a name of only spaces gets the service's
+        # message, which says what is wanted.
+        validators=[InputRequired(), Length(max=DISPLAY_NAME_MAX_LENGTH + 100)],
         description="Shown beside your posts instead of your username.",
     )
 

@@ -43,7 +43,8 @@ def _create(
     if made.is_repeat:
         flash("This form was sent already; the invites it made are listed below.", "info")
     elif not made.link_token:
-        flash(f"Sent {len(made.invites)} invitations by e-mail.", "success")
+        count = len(made.invites)
+        flash(f"Sent {count} {'invitation' if count == 1 else 'invitations'} by e-mail.", "success")
     return made, 200
 
 
@@ -192,10 +193,13 @@ def accept(token: str) -> ResponseReturnValue:
 
 
 def _landing(invite: Invite) -> str:
-    """Inside what the invite opened: its first space, else its group, else the
-    welcome page."""
+    """Inside what the invite opened: its first space, else the first space its group
+    opens (else the group's page), else the welcome page."""
     if invite.spaces:
         return url_for("spaces.show", slug=invite.spaces[0].slug)
-    if invite.group_id is not None:
-        return url_for("groups.show", group_id=invite.group_id)
+    if invite.group is not None:
+        opened = group_queries.list_granted_spaces(current_user, invite.group)
+        if opened:
+            return url_for("spaces.show", slug=opened[0].slug)
+        return url_for("groups.show", group_id=invite.group.id)
     return url_for("onboarding.welcome")

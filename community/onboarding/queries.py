@@ -29,7 +29,9 @@ GETTING_STARTED_DAYS = 14
 def get_settings() -> OnboardingSettings:
     """The one settings row, or empty settings before an admin saved any."""
     settings = db.session.get(OnboardingSettings, SETTINGS_ID)
-    return settings if settings is not None else OnboardingSettings(id=SETTINGS_ID)
+    if settings is None:
+        settings = OnboardingSettings(id=SETTINGS_ID, guidelines_source="", guidelines_html="")
+    return settings
 
 
 def get_member_onboarding(user: User) -> MemberOnboarding | None:
