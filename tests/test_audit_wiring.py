@@ -247,6 +247,7 @@ def test_group_changes_are_audited(world):
     group_services.grant_space(admin, group, world.spaces["closed"])
     group_services.revoke_space(admin, group, world.spaces["closed"])
     group_services.remove_group_member(admin, group, member)
+    group_id = group.id
     group_services.delete_group(admin, group)
 
     assert [e.action for e in _entries()] == [
@@ -259,7 +260,21 @@ def test_group_changes_are_audited(world):
         AuditAction.GROUP_MEMBER_REMOVE,
         AuditAction.GROUP_DELETE,
     ]
-    assert {e.target_type for e in _entries()} == {AuditTarget.GROUP}
+    # Who joined or left names the member; the rest name the group.
+    assert [(e.target_type, e.target_id) for e in _entries()] == [
+        (AuditTarget.GROUP, group_id),
+        (AuditTarget.GROUP, group_id),
+        (AuditTarget.MEMBER, member.id),
+        (AuditTarget.MEMBER, member.id),
+        (AuditTarget.GROUP, group_id),
+        (AuditTarget.GROUP, group_id),
+        (AuditTarget.MEMBER, member.id),
+        (AuditTarget.GROUP, group_id),
+    ]
+    assert {e.detail for e in _entries() if e.target_type is AuditTarget.MEMBER} == {
+        f"group={group_id}",
+        f"group={group_id} False->True",
+    }
 
 
 def test_onboarding_settings_and_welcomes_are_audited(world):

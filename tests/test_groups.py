@@ -202,7 +202,7 @@ def test_admin_makes_an_owner_who_may_then_manage_members(client_as, world):
     [entry] = db.session.scalars(
         select(AuditEntry).where(AuditEntry.action == AuditAction.GROUP_OWNER)
     )
-    assert entry.detail == f"user={member.id} False->True"
+    assert (entry.target_id, entry.detail) == (member.id, f"group={partners.id} False->True")
     with pytest.raises(ValidationFailed, match="is not in Partners"):
         group_services.set_group_owner(
             world.user("admin"), partners, world.user("member"), is_owner=True

@@ -13,8 +13,8 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.accounts.models import User
-from community.database import Base, StrEnumType, UTCDateTime, utcnow
-from community.spaces.models import JoinRequestStatus, Space
+from community.database import Base, UTCDateTime, utcnow
+from community.spaces.models import DecidedRequest, Space
 
 GROUP_NAME_MAX_LENGTH = 60
 GROUP_DESCRIPTION_MAX_LENGTH = 1000
@@ -75,9 +75,8 @@ class SpaceGroup(Base):
     group: Mapped[Group] = relationship(back_populates="space_grants")
 
 
-class GroupRequest(Base):
-    """A member asking to join a group, and the owners' answer (the states of a
-    request to join a space)."""
+class GroupRequest(DecidedRequest, Base):
+    """A member asking to join a group, and the owners' answer."""
 
     __tablename__ = "group_requests"
     __table_args__ = (
@@ -93,21 +92,7 @@ class GroupRequest(Base):
         Index("ix_group_requests_group_status", "group_id", "status", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    message: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[JoinRequestStatus] = mapped_column(
-        StrEnumType(JoinRequestStatus), default=JoinRequestStatus.PENDING
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    note: Mapped[str] = mapped_column(Text, default="")
 
     group: Mapped[Group] = relationship()
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status is JoinRequestStatus.PENDING
+    user: Mapped[User] = relationship(foreign_keys="GroupRequest.user_id")

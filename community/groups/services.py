@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from community import policy
 from community.accounts.models import User
-from community.database import utcnow
 from community.errors import Forbidden, ValidationFailed
 from community.extensions import db
 from community.groups.models import (
@@ -27,6 +26,7 @@ from community.mail import external_url, send_mail
 from community.moderation.audit import record_audit
 from community.moderation.models import AuditAction, AuditTarget
 from community.spaces.models import JoinRequestStatus, Space, Visibility
+from community.spaces.services import decide_pending_request
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,20 @@ def _flush_name() -> None:
 
 def _audit_group(actor: User, action: AuditAction, group: Group, **fields: object) -> None:
     record_audit(actor, action, target_type=AuditTarget.GROUP, target_id=group.id, **fields)
+
+
+def _audit_member(
+    actor: User, action: AuditAction, group: Group, member: User, detail: str = ""
+) -> None:
+    """A change to who is in a group names the member as its target, as a space's
+    membership changes do; the group goes in the detail."""
+    record_audit(
+        actor,
+        action,
+        target_type=AuditTarget.MEMBER,
+        target_id=member.id,
+        detail=f"group={group.id}" + (f" {detail}" if detail else ""),
+    )
 
 
 def _forget_groups(member: User) -> None:
@@ -134,7 +148,7 @@ def add_group_member(actor: User, group: Group, member: User) -> GroupMember:
         raise ValidationFailed(
             "username", f"{member.username} is in {group.name} already."
         ) from error
-    _audit_group(actor, AuditAction.GROUP_MEMBER_ADD, group, detail=f"user={member.id}")
+    _audit_member(actor, AuditAction.GROUP_MEMBER_ADD, group, member)
     db.session.commit()
     _forget_groups(member)
     log.info("group.member_added actor_id=%s group_id=%s user_id=%s", actor.id, group.id, member.id)
@@ -152,7 +166,7 @@ def remove_group_member(actor: User, group: Group, member: User) -> None:
         )
     ).rowcount
     if removed:
-        _audit_group(actor, AuditAction.GROUP_MEMBER_REMOVE, group, detail=f"user={member.id}")
+        _audit_member(actor, AuditAction.GROUP_MEMBER_REMOVE, group, member)
     db.session.commit()
     _forget_groups(member)
     if removed:
@@ -170,11 +184,8 @@ def set_group_owner(actor: User, group: Group, member: User, *, is_owner: bool) 
     if group_member is None:
         raise ValidationFailed(None, f"{member.username} is not in {group.name}.")
     if group_member.is_owner is not is_owner:
-        _audit_group(
-            actor,
-            AuditAction.GROUP_OWNER,
-            group,
-            detail=f"user={member.id} {group_member.is_owner}->{is_owner}",
+        _audit_member(
+            actor, AuditAction.GROUP_OWNER, group, member, f"{group_member.is_owner}->{is_owner}"
         )
         group_member.is_owner = is_owner
         db.session.commit()
@@ -263,20 +274,9 @@ def decide_group_request(
         raise ValidationFailed(
             "note", f"A note has at most {GROUP_REQUEST_NOTE_MAX_LENGTH} characters."
         )
-    # Only a pending row changes: a double-clicked approval acts once.
-    decided = db.session.execute(
-        update(GroupRequest)
-        .where(
-            GroupRequest.id == group_request.id,
-            GroupRequest.status == JoinRequestStatus.PENDING,
-        )
-        .values(
-            status=JoinRequestStatus.APPROVED if is_approved else JoinRequestStatus.DECLINED,
-            decided_at=utcnow(),
-            decided_by_id=actor.id,
-            note=note,
-        )
-    ).rowcount
+    decided = decide_pending_request(
+        GroupRequest, group_request.id, actor=actor, is_approved=is_approved, note=note
+    )
     if not decided:
         db.session.rollback()
         return group_request

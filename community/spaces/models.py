@@ -107,7 +107,27 @@ class Membership(Base):
         return self.role is MembershipRole.MODERATOR
 
 
-class JoinRequest(Base):
+class DecidedRequest:
+    """What a request to join holds (a space's, a group's): who asks, their message,
+    and the answer of whoever decides it. Mixed into each request's table."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[JoinRequestStatus] = mapped_column(
+        StrEnumType(JoinRequestStatus), default=JoinRequestStatus.PENDING
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status is JoinRequestStatus.PENDING
+
+
+class JoinRequest(DecidedRequest, Base):
     """A member asking to join a closed space, and the moderators' answer."""
 
     __tablename__ = "join_requests"
@@ -124,21 +144,7 @@ class JoinRequest(Base):
         Index("ix_join_requests_space_status", "space_id", "status", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    message: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[JoinRequestStatus] = mapped_column(
-        StrEnumType(JoinRequestStatus), default=JoinRequestStatus.PENDING
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    note: Mapped[str] = mapped_column(Text, default="")
 
     space: Mapped[Space] = relationship()
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status is JoinRequestStatus.PENDING
+    user: Mapped[User] = relationship(foreign_keys="JoinRequest.user_id")

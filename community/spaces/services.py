@@ -24,6 +24,7 @@ from community.spaces.models import (
     SPACE_NAME_MAX_LENGTH,
     SPACE_SLUG_MAX_LENGTH,
     SPACE_SLUG_PATTERN,
+    DecidedRequest,
     IdeaBoard,
     JoinRequest,
     JoinRequestStatus,
@@ -47,6 +48,12 @@ AUDITED_SETTINGS = (
 
 # Paths that a space slug would shadow if the URL layout ever flattened.
 RESERVED_SLUGS = frozenset({"new", "admin", "edit", "login", "signup", "static"})
+
+
+def _audit_space(actor: User, action: AuditAction, space: Space, detail: str) -> None:
+    record_audit(
+        actor, action, target_type=AuditTarget.SPACE, target_id=space.id, space=space, detail=detail
+    )
 
 
 def _check_space_fields(*, name: str, slug: str, description: str) -> tuple[str, str, str]:
@@ -99,14 +106,7 @@ def create_space(
     )
     db.session.add(space)
     _flush_slug(space)
-    record_audit(
-        actor,
-        AuditAction.SPACE_CREATE,
-        target_type=AuditTarget.SPACE,
-        target_id=space.id,
-        space=space,
-        detail=f"visibility={space.visibility}",
-    )
+    _audit_space(actor, AuditAction.SPACE_CREATE, space, f"visibility={space.visibility}")
     db.session.commit()
     log.info("space.created actor_id=%s space_id=%s visibility=%s", actor.id, space.id, visibility)
     return space
@@ -155,14 +155,7 @@ def update_space(
     ]
     _flush_slug(space)
     if changes:
-        record_audit(
-            actor,
-            AuditAction.SPACE_UPDATE,
-            target_type=AuditTarget.SPACE,
-            target_id=space.id,
-            space=space,
-            detail=",".join(changes),
-        )
+        _audit_space(actor, AuditAction.SPACE_UPDATE, space, ",".join(changes))
     db.session.commit()
     log.info("space.updated actor_id=%s space_id=%s visibility=%s", actor.id, space.id, visibility)
     return space
@@ -189,13 +182,11 @@ def set_member_invites(actor: User, space: Space, *, is_allowed: bool) -> Space:
     policy.require_allow_member_invites(actor, space)
     if space.allows_member_invites is is_allowed:
         return space
-    record_audit(
+    _audit_space(
         actor,
         AuditAction.SPACE_UPDATE,
-        target_type=AuditTarget.SPACE,
-        target_id=space.id,
-        space=space,
-        detail=f"allows_member_invites:{space.allows_member_invites}->{is_allowed}",
+        space,
+        f"allows_member_invites:{space.allows_member_invites}->{is_allowed}",
     )
     space.allows_member_invites = is_allowed
     db.session.commit()
@@ -286,17 +277,9 @@ def decide_join_request(
     note = (note or "").strip()
     if len(note) > JOIN_NOTE_MAX_LENGTH:
         raise ValidationFailed("note", f"A note has at most {JOIN_NOTE_MAX_LENGTH} characters.")
-    # Only a pending row changes: a double-clicked approval acts once.
-    decided = db.session.execute(
-        update(JoinRequest)
-        .where(JoinRequest.id == join_request.id, JoinRequest.status == JoinRequestStatus.PENDING)
-        .values(
-            status=JoinRequestStatus.APPROVED if is_approved else JoinRequestStatus.DECLINED,
-            decided_at=utcnow(),
-            decided_by_id=actor.id,
-            note=note,
-        )
-    ).rowcount
+    decided = decide_pending_request(
+        JoinRequest, join_request.id, actor=actor, is_approved=is_approved, note=note
+    )
     if not decided:
         db.session.rollback()
         return join_request
@@ -321,6 +304,35 @@ def decide_join_request(
     )  # fmt: skip
     _tell_requester(join_request)
     return join_request
+
+
+def decide_pending_request(
+    request_model: type[DecidedRequest],
+    request_id: int,
+    *,
+    actor: User,
+    is_approved: bool,
+    note: str,
+) -> bool:
+    """Mark a request to join (a space's or a group's) approved or declined, in the
+    caller's transaction; False when it was no longer pending.
+
+    Only a pending row changes: a double-clicked approval acts once.
+    """
+    decided = db.session.execute(
+        update(request_model)
+        .where(
+            request_model.id == request_id,
+            request_model.status == JoinRequestStatus.PENDING,
+        )
+        .values(
+            status=JoinRequestStatus.APPROVED if is_approved else JoinRequestStatus.DECLINED,
+            decided_at=utcnow(),
+            decided_by_id=actor.id,
+            note=note,
+        )
+    ).rowcount
+    return bool(decided)
 
 
 def _tell_requester(join_request: JoinRequest) -> None:
