@@ -105,6 +105,6 @@ def test_demo_has_groups_opening_closed_spaces_guidelines_and_a_welcome_space(ap
     assert db.session.scalar(select(func.count(GroupRequest.id))) == 1
     settings = get_settings()
     assert settings.welcome_space.slug == "welcome"
-    assert "<h1>Community guidelines</h1>" in settings.guidelines_html
+    assert "<strong>Be kind.</strong>" in settings.guidelines_html
     # Made through the services, so the audit log has a story to tell.
     assert db.session.scalar(select(func.count(AuditEntry.id))) >= len(DEMO_GROUPS) * 3

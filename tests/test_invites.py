@@ -24,7 +24,7 @@ from community.moderation.models import AuditAction, AuditEntry
 from community.spaces import services as space_services
 from community.spaces.models import Membership, Visibility
 from tests import factories
-from tests.conftest import count_queries, csrf_token_from, make_test_app
+from tests.conftest import count_queries, csrf_token_from, make_test_app, sign_in
 
 NEW_LINK = re.compile(r'id="new-link" type="text" readonly value="http://[^/]+(/invite/[^"]+)"')
 
@@ -587,3 +587,22 @@ def test_invite_pages_query_count_is_the_same_for_5_and_50_invites(
     add_invites(45)
     many = statements()
     assert len(few) == len(many), "\n---\n".join(many)
+
+
+def test_group_owner_invites_into_their_group_from_the_invites_page(app, client_as, world):
+    owner = factories.make_user(username="groupowner")
+    group = factories.make_group(name="Customers", owners=(owner,))
+    client = client_as("anonymous")
+    sign_in(client, owner)
+
+    page = client.get("/invites")
+    refused = _post(client, "/invites", {})  # an account alone is not theirs to give
+    sent = _post(client, "/invites", {"group": str(group.id), "emails": "friend@example.com"})
+
+    assert page.status_code == 200
+    assert "No group" not in page.text
+    assert refused.status_code == 403
+    assert sent.status_code == 200
+    [invite] = db.session.scalars(select(Invite))
+    assert (invite.group_id, invite.email, invite.spaces) == (group.id, "friend@example.com", [])
+    assert outbox(app)[-1].subject == "Display groupowner invited you to the group Customers"

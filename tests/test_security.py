@@ -71,6 +71,16 @@ PLAUSIBLE_FORM = {
     "pw-new_password": "another correct horse battery",
     "em-new_email": "admin.new@example.com",
     "em-password": factories.PASSWORD,
+    "dn-display_name": "Renamed Admin",
+    "emails": "invitee@example.com",
+    "max_uses": "5",
+    "group": "1",
+    "space": "1",
+    "message": "Let me in.",
+    "note": "Welcome!",
+    "guidelines": "Be kind.",
+    "accepts_requests": "y",
+    "allows_member_invites": "y",
 }
 
 

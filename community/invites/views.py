@@ -64,8 +64,13 @@ def index() -> ResponseReturnValue:
     spaces = queries.list_invitable_spaces(current_user)
     groups = queries.list_grantable_groups(current_user)
     form.spaces.choices = [SelectChoice(str(space.id), space.name) for space in spaces]
+    # Someone who may not invite to the community alone (a group's owner) always
+    # names a group: the form offers no "no group" for them.
+    no_group = (
+        [SelectChoice("", "No group")] if policy.can_invite_to_community(current_user) else []
+    )
     form.group.choices = [
-        SelectChoice("", "No group"),
+        *no_group,
         *(SelectChoice(str(group.id), group.name) for group in groups),
     ]
     made, status = None, 200
