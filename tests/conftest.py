@@ -274,7 +274,7 @@ def report_figure():
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if "tests/browser/test_journeys.py" not in report.nodeid or report.when != "call":
+    if "tests/browser/test_journey" not in report.nodeid or report.when != "call":
         return
     database = "postgresql" if "[postgresql" in report.nodeid else "sqlite"
     counts = _browser_results.setdefault(database, {"journeys": 0, "passed": 0})
