@@ -12,6 +12,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from community.accounts import services as account_services
+from community.accounts import tokens
 from community.accounts.models import (
     DISPLAY_NAME_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
@@ -569,6 +571,18 @@ def test_reset_link_sets_password_and_signs_in_once_when_followed(app, client, w
         assert NOT_WORKING in again.text
 
 
+def test_reset_link_confirms_the_address_and_derives_employee_status_when_unconfirmed(app, client):
+    user = factories.make_user(
+        username="newhire", email="newhire@staff.example", is_confirmed=False
+    )
+    request_reset(client, "newhire@staff.example")
+
+    post(client, only_link_to(app, "newhire@staff.example"), {"password": NEW_PASSWORD})
+
+    assert user.email_confirmed_at is not None
+    assert user.is_employee is True  # the mailbox on the employee domain is proven
+
+
 def test_reset_link_fails_when_tampered(app, client, world):
     request_reset(client, "member@example.com")
     token = only_link_to(app, "member@example.com").removeprefix("/password/reset/")
@@ -811,3 +825,49 @@ def test_create_admin_command_fails_with_message_when_input_is_refused(
     assert result.exit_code != 0
     assert expected in result.output
     assert user_count() == before
+
+
+def _email_change_token(user: User, new_email: str) -> str:
+    return tokens.make_token(
+        tokens.CHANGE_EMAIL, {"uid": user.id, "old": user.email, "new": new_email}
+    )
+
+
+def test_change_email_ends_employee_status_when_it_came_from_the_old_domain(app, client):
+    user = factories.make_user(username="leaver", email="leaver@staff.example")
+    user.is_employee = True  # derived from the domain, as confirmation does
+    db.session.commit()
+    token = _email_change_token(user, "leaver@elsewhere.example")
+
+    account_services.confirm_email_change(token)
+
+    assert user.email == "leaver@elsewhere.example"
+    assert user.is_employee is False
+
+
+def test_change_email_keeps_employee_status_when_an_admin_granted_it(world):
+    admin, member = world.user("admin"), world.user("member")
+    account_services.update_member(admin, member, role=member.role, is_employee=True)
+    token = _email_change_token(member, "member@elsewhere.example")
+
+    account_services.confirm_email_change(token)
+
+    assert member.is_employee is True
+    assert member.is_employee_set_by_admin is True
+
+
+def test_change_email_keeps_employee_status_away_when_an_admin_took_it(world):
+    admin = world.user("admin")
+    member = factories.make_user(username="domainer", email="domainer@staff.example")
+    member.email_confirmed_at = None
+    account_services.confirm_email(
+        tokens.make_token(tokens.CONFIRM_EMAIL, {"uid": member.id, "email": member.email})
+    )
+    assert member.is_employee is True
+    account_services.update_member(admin, member, role=member.role, is_employee=False)
+    token = _email_change_token(member, "domainer2@staff.example")
+
+    account_services.confirm_email_change(token)
+
+    assert member.is_employee is False
+    assert member.is_employee_set_by_admin is True

@@ -60,6 +60,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(StrEnumType(Role), default=Role.MEMBER)
     is_employee: Mapped[bool] = mapped_column(Boolean, default=False)
+    # True once an admin decided the member's employee status by hand, either way; it
+    # then stands whatever the address. Without it, status comes from a confirmed
+    # address on an EMPLOYEE_EMAIL_DOMAINS domain and goes when the member moves off it.
+    is_employee_set_by_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     # A TrustLevel value; what each level unlocks is decided in policy.
     trust_level: Mapped[int] = mapped_column(Integer, default=TrustLevel.NEW)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

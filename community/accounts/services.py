@@ -212,16 +212,22 @@ def confirm_email(token: str) -> User | None:
     if user.email_confirmed_at is not None:
         return None
     user.email_confirmed_at = utcnow()
-    _grant_employee_by_domain(user)
+    _derive_employee_from_address(user)
     db.session.commit()
     log.info("account.confirmed user_id=%s employee=%s", user.id, user.is_employee)
     return user
 
 
-def _grant_employee_by_domain(user: User) -> None:
+def _derive_employee_from_address(user: User) -> None:
+    """Employee status follows a confirmed address on an employee domain, unless an
+    admin decided it by hand: moving off the domain ends it, moving onto it starts it."""
+    if user.is_employee_set_by_admin:
+        return
     domain = user.email.rsplit("@", 1)[-1]
-    if domain in current_app.config["EMPLOYEE_EMAIL_DOMAINS"]:
-        user.is_employee = True
+    was_employee = user.is_employee
+    user.is_employee = domain in current_app.config["EMPLOYEE_EMAIL_DOMAINS"]
+    if was_employee and not user.is_employee:
+        log.info("account.employee_ended user_id=%s reason=address", user.id)
 
 
 # --- sign-in ------------------------------------------------------------------
@@ -298,7 +304,7 @@ def reset_password(token: str, new_password: str) -> User:
     # Whoever could read the mailbox has proven the address.
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
-        _grant_employee_by_domain(user)
+        _derive_employee_from_address(user)
     db.session.commit()
     log.info("account.password_reset user_id=%s", user.id)
     return user
@@ -367,9 +373,7 @@ def confirm_email_change(token: str) -> User:
     old_email = user.email
     user.email = new_email
     user.email_confirmed_at = utcnow()
-    # Employee status follows the address: it is re-derived from the new domain
-    # unless an admin granted it by hand.
-    _grant_employee_by_domain(user)
+    _derive_employee_from_address(user)
     try:
         db.session.commit()
     except IntegrityError as error:
@@ -414,6 +418,9 @@ def update_member(actor: User, member: User, *, role: Role, is_employee: bool) -
             detail=changes["is_employee"],
         )
         member.is_employee = is_employee
+        # The admin's choice stands over the address from now on: granted, it
+        # survives a change of address; taken away, the domain does not restore it.
+        member.is_employee_set_by_admin = True
     db.session.commit()
     log.info("admin.member_updated actor_id=%s user_id=%s changes=%s", actor.id, member.id, changes)
     return member
