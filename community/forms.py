@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 
 from community.errors import ValidationFailed
 
-
 # Hidden inputs are never the target of a label, and a page often holds several forms
 # with the same hidden fields (csrf_token above all): without an id they cannot make
 # the page's ids collide.
