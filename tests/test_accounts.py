@@ -11,6 +11,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from community.accounts import services as account_services
 from community.accounts import tokens
@@ -24,6 +25,7 @@ from community.accounts.models import (
     Role,
     User,
 )
+from community.errors import ValidationFailed
 from community.extensions import db
 from community.mail import Message, outbox
 from community.topics.models import Topic
@@ -325,8 +327,19 @@ def test_signup_treats_email_as_registered_when_address_contains_the_word_userna
         ("abababababababab", f"at least {PASSWORD_MIN_DISTINCT_CHARACTERS} different characters"),
         ("NewPerson rocks forever", "must not contain your username"),
         ("my new.person is secret", "must not contain your username or e-mail"),
+        ("passwordpassword", "too easy to guess"),
+        ("qwertyuiop123", "too easy to guess"),
+        ("iloveyou2026", "too easy to guess"),
     ],
-    ids=["short", "few-distinct", "contains-username", "contains-email"],
+    ids=[
+        "short",
+        "few-distinct",
+        "contains-username",
+        "contains-email",
+        "repeated-word",
+        "keyboard-walk",
+        "common-with-year",
+    ],
 )
 def test_signup_refuses_password_and_writes_nothing_when_weak(app, client, password, expected):
     before = user_count()
@@ -337,6 +350,34 @@ def test_signup_refuses_password_and_writes_nothing_when_weak(app, client, passw
     assert expected in field_error(response.text, "password")
     assert user_count() == before
     assert outbox(app) == []
+
+
+def test_password_check_refuses_every_common_password_long_enough_to_be_tried(report_figure):
+    """The 10,000 most common passwords of zxcvbn's list (xato's), as typed and with a
+    capital first letter: every one long enough to pass the length rule is refused."""
+    candidates = [
+        variant
+        for common in FREQUENCY_LISTS["passwords"][:10_000]
+        for variant in (common, common.capitalize())
+        if len(variant) >= PASSWORD_MIN_LENGTH
+    ]
+    accepted = []
+    for candidate in candidates:
+        try:
+            account_services.check_password_strength(candidate)
+        except ValidationFailed:
+            continue
+        accepted.append(candidate)
+
+    assert len(candidates) > 50  # the check is exercised
+    assert accepted == []
+    report_figure(f"FIGURE common-passwords tried={len(candidates)} accepted={len(accepted)}")
+
+
+def test_password_check_accepts_a_long_passphrase_and_scores_its_start(app):
+    # Past zxcvbn's 72-character limit nothing is cut from what is hashed.
+    account_services.check_password_strength("a long and lovely passphrase " * 8)
+    account_services.check_password_strength("Lumen-hub tastes of copper")
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,10 @@ PASSWORD_MIN_LENGTH = 12
 PASSWORD_MIN_DISTINCT_CHARACTERS = 4
 # Long passphrases are welcome; the cap only stops hashing megabytes per request.
 PASSWORD_MAX_LENGTH = 256
+# zxcvbn's estimate below a million guesses (its scores 0 and 1: common passwords,
+# keyboard walks, repeats, words with a year) is refused; NIST SP 800-63B asks for a
+# check against commonly used passwords rather than composition rules.
+PASSWORD_MIN_GUESSES_LOG10 = 6
 
 
 class Role(enum.StrEnum):

@@ -10,6 +10,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from community import policy
 from community.accounts import tokens
@@ -18,6 +19,7 @@ from community.accounts.models import (
     EMAIL_MAX_LENGTH,
     PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_DISTINCT_CHARACTERS,
+    PASSWORD_MIN_GUESSES_LOG10,
     PASSWORD_MIN_LENGTH,
     USERNAME_MAX_LENGTH,
     USERNAME_MIN_LENGTH,
@@ -33,6 +35,8 @@ from community.moderation.audit import record_audit
 from community.moderation.models import AuditAction, AuditTarget
 
 log = logging.getLogger(__name__)
+# zxcvbn raises on longer input (its own guard against slow matching).
+ZXCVBN_MAX_LENGTH = 72
 
 # Checked against when no account matches, so that a wrong address costs the same
 # time as a wrong password and timing does not tell which addresses exist.
@@ -99,9 +103,20 @@ def check_password_strength(
             f"Use at least {PASSWORD_MIN_DISTINCT_CHARACTERS} different characters; "
             "this one repeats too few to be safe.",
         )
-    for personal in (username.lower(), email.lower().split("@")[0]):
+    personal_words = [word for word in (username.lower(), email.lower().split("@")[0]) if word]
+    for personal in personal_words:
         if len(personal) >= 3 and personal in lowered:
             raise ValidationFailed(field, "Your password must not contain your username or e-mail.")
+    # zxcvbn refuses to score more than its max_length; a passphrase whose first
+    # characters are hard to guess is hard to guess.
+    estimate = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=personal_words)
+    if estimate["guesses_log10"] < PASSWORD_MIN_GUESSES_LOG10:
+        warning = estimate["feedback"].get("warning") or "It is among the most common passwords."
+        raise ValidationFailed(
+            field,
+            f"This password is too easy to guess. {warning.rstrip('.')}. "
+            "A few unrelated words make a strong one.",
+        )
 
 
 def hash_password(password: str) -> str:
