@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
@@ -578,6 +580,44 @@ def test_sign_out_everywhere_ends_every_session_when_posted(app, client_as, worl
     assert signed_in_name(laptop) is None
     assert signed_in_name(phone) is None
     assert signed_in_name(replay_cookie(app, "remember_token", copied)) is None
+
+
+def test_session_ends_when_idle_longer_than_the_idle_limit(app, client, world):
+    idle = app.config["PERMANENT_SESSION_LIFETIME"]
+    with time_machine.travel(datetime.now(UTC), tick=False) as traveller:
+        submit_sign_in(client, "member", factories.PASSWORD)
+        copied = client.get_cookie("session").value
+        # Each request renews the session: three almost-idle spans in a row stay in.
+        for _ in range(3):
+            traveller.shift(idle - timedelta(minutes=5))
+            assert signed_in_name(client) == "Display member"
+
+        traveller.shift(idle + timedelta(minutes=1))
+
+        assert (
+            signed_in_name(replay_cookie(app, "session", client.get_cookie("session").value))
+            is None
+        )
+        assert signed_in_name(replay_cookie(app, "session", copied)) is None
+
+
+def test_remembered_sign_in_ends_at_the_absolute_limit_however_active(app, client, world):
+    lifetime = app.config["SESSION_ABSOLUTE_LIFETIME"]
+    with time_machine.travel(datetime.now(UTC), tick=False) as traveller:
+        submit_sign_in(client, "member", factories.PASSWORD, remember=True)
+        remember = client.get_cookie("remember_token").value
+        # Back every day: the session is renewed, and remember-me restores it after
+        # idle nights, until the sign-in itself is too old.
+        for _ in range(lifetime.days - 1):
+            traveller.shift(timedelta(days=1))
+            assert (
+                signed_in_name(replay_cookie(app, "remember_token", remember)) == "Display member"
+            )
+
+        traveller.shift(timedelta(days=1, minutes=1))
+
+        assert signed_in_name(replay_cookie(app, "remember_token", remember)) is None
+        assert signed_in_name(client) is None
 
 
 # --- password reset -------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -93,7 +94,10 @@ class User(Base):
         return True
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """The id Flask-Login keeps in the session and the remember-me cookie, taken
+        at sign-in: ``"<id>:<session_version>:<signed-in unix time>"``. The version
+        ends sessions on demand; the time bounds how long any sign-in lasts."""
+        return f"{self.id}:{self.session_version}:{int(time.time())}"
 
     # What policy asks of a viewer.
     @property
