@@ -154,7 +154,8 @@ DEMO_GROUP_REQUESTS: list[tuple[str, str, str]] = [
 
 # Where newcomers introduce themselves, and the guidelines they are asked to read.
 DEMO_WELCOME_SPACE = "welcome"
-DEMO_GUIDELINES = """Welcome to the Lumen community! This is where Lumen owners, installers and the Lumen Labs
+DEMO_GUIDELINES = """\
+Welcome to the Lumen community! This is where Lumen owners, installers and the Lumen Labs
 team help each other out. A few ground rules keep it useful for everyone:
 
 1. **Be kind.** Everyone was new to smart lighting once.

@@ -9,33 +9,12 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from community.extensions import db, limiter
+from community.extensions import db
 from community.invites.models import Invite
-from tests.conftest import IsolatedClient, csrf_token_from, make_test_app, sign_in
+from tests.conftest import csrf_token_from, sign_in
 from tests.factories import PASSWORD
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-@pytest.fixture
-def limited_app(database, database_url):
-    """Build an app with rate limits on; the one Limiter is reset around each test."""
-    apps = []
-
-    def build(**overrides):
-        app = make_test_app(
-            database_url,
-            RATE_LIMITS_ENABLED=True,
-            RATELIMIT_STORAGE_URI=overrides.pop("RATELIMIT_STORAGE_URI", "memory://"),
-            **overrides,
-        )
-        app.test_client_class = IsolatedClient
-        apps.append(app)
-        limiter.reset()
-        return app
-
-    yield build
-    limiter.reset()
 
 
 def _post_form(client, path, data, *, address="10.0.0.1", headers=None):

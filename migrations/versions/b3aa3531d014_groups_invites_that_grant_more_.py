@@ -9,7 +9,7 @@ Existing invites keep their one space (moved to invite_spaces). Members who are 
 already count as having signed in, so the welcome page greets only newcomers.
 
 Revision ID: b3aa3531d014
-Revises: 1ad6cc51267e
+Revises: 90a842c69c87
 Create Date: 2026-12-01 08:52:31.620830
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "b3aa3531d014"
-down_revision = "1ad6cc51267e"
+down_revision = "90a842c69c87"
 branch_labels = None
 depends_on = None
 
