@@ -259,6 +259,8 @@ def test_invite_makes_an_employee_only_when_an_admin_made_it(client_as, world):
     invite_services.accept_invite(guest, invite)
 
     assert guest.is_employee is True
+    # The admin's decision stands when the guest later moves to another address.
+    assert guest.is_employee_set_by_admin is True
     [entry] = _audited(AuditAction.MEMBER_EMPLOYEE)
     assert (entry.actor_id, entry.target_id) == (admin.id, guest.id)
     assert entry.detail == f"False->True invite={invite.id}"

@@ -259,6 +259,8 @@ def accept_invite(actor: User, invite: Invite) -> Invite:
             detail=f"False->True invite={invite.id}",
         )
         actor.is_employee = True
+        # An admin's invite decided it: the member's address does not undo it.
+        actor.is_employee_set_by_admin = True
     db.session.execute(
         update(User)
         .where(User.id == actor.id, User.trust_level < TrustLevel.BASIC)
