@@ -109,11 +109,13 @@ def _register_blueprints(app: Flask) -> None:
 def _register_templates(app: Flask) -> None:
     from community import policy
     from community.markdown import render_snippet, stored_html
+    from community.notifications.messages import notification_path
     from community.notifications.queries import unread_count
 
     app.jinja_env.globals.update(policy.TEMPLATE_PREDICATES)
     # The header's badge: one COUNT per page, for signed-in members only.
     app.jinja_env.globals["unread_notification_count"] = unread_count
+    app.jinja_env.globals["notification_path"] = notification_path
     app.jinja_env.filters["stored_html"] = stored_html
     app.jinja_env.filters["snippet"] = render_snippet
     app.jinja_env.filters["datetime"] = _format_datetime

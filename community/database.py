@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -99,6 +102,19 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_writes_immediately: ContextVar[bool] = ContextVar("hearth_sqlite_writes_immediately", default=False)
+
+
+@contextmanager
+def writing_transactions() -> Iterator[None]:
+    """Inside this block, SQLite transactions take the write lock when they begin, as a
+    POST request's do: for work outside requests that reads and then writes (the mail
+    worker), which a deferred transaction cannot do while the web app writes."""
+    token = _writes_immediately.set(True)
+    try:
+        yield
+    finally:
+        _writes_immediately.reset(token)
 
 
 @event.listens_for(Engine, "begin")
@@ -110,7 +126,7 @@ def _begin_sqlite(connection: Any) -> None:
     # for the lock (WAL answers "database is locked" at once when another writer got
     # in between), while one that asks up front waits up to the busy timeout.
     # Reads stay deferred, so pages never queue behind each other.
-    if has_request_context() and request.method not in SAFE_METHODS:
+    if _writes_immediately.get() or (has_request_context() and request.method not in SAFE_METHODS):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         connection.exec_driver_sql("BEGIN")

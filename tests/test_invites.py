@@ -11,10 +11,10 @@ from sqlalchemy import select
 from community.database import utcnow
 from community.errors import Forbidden, NotFound, ValidationFailed
 from community.extensions import db
-from community.mail import outbox
 from community.spaces import services as space_services
 from community.spaces.models import Invite, InviteUse
 from tests import factories
+from tests.mail import sent_mail
 from tests.conftest import csrf_token_from
 
 
@@ -121,7 +121,7 @@ def test_invite_for_a_signed_out_person_leads_through_sign_up_into_the_space(app
               "password": "a long and lovely passphrase",
               "csrf_token": csrf_token_from(signup_page.text)},
     )  # fmt: skip
-    link = re.search(r"http://localhost(/confirm/\S+)", outbox(app)[-1].body).group(1)
+    link = re.search(r"http://localhost(/confirm/\S+)", sent_mail(app)[-1].body).group(1)
     confirmed = client.post(link, data={"csrf_token": csrf_token_from(client.get(link).text)})
 
     assert confirmed.headers["Location"] == path  # back to the invite after confirming

@@ -265,6 +265,22 @@ ROUTES: dict[str, Route] = {
         post=anonymous_or_member(anonymous=302, member=404),
     ),
     "notifications.watch": Route(topic, post=acting(READ, 302), data=lambda o: {"level": "muted"}),
+    "notifications.watch_space": Route(
+        slug, post=acting(READ, 302), data=lambda o: {"level": "tracking"}
+    ),
+    "notifications.read_topic": Route(topic, post=acting(READ, 302), data=lambda o: {"up_to": "2"}),
+    # Suggestions for "canary" match the canary members' display names: only members
+    # the persona has seen, and only where the persona reads, may come back.
+    "notifications.mentions": Route(
+        lambda o: {"topic_id": o.topic_id, "q": "canary"}, get=acting(READ, 200)
+    ),
+    "notifications.preferences": Route(
+        nothing,
+        get=anonymous_or_member(anonymous=302, member=200),
+        post=anonymous_or_member(anonymous=302, member=422),
+    ),
+    # A forged token: the same 404 for everyone, changing nothing.
+    "notifications.unsubscribe": Route(bad_token, get=everyone(404), post=everyone(404)),
     "accounts.admin_member": Route(
         lambda o: {"user_id": o.member_id}, get=admin_only(200), post=admin_only(302)
     ),

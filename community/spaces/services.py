@@ -16,7 +16,8 @@ from community.accounts.models import User
 from community.database import utcnow
 from community.errors import ValidationFailed
 from community.extensions import db
-from community.mail import send_mail
+from community.notifications import services as notifications
+from community.notifications.models import NotificationKind
 from community.spaces.models import (
     IDEA_VOTE_BUDGET_MAX,
     INVITE_DEFAULT_DAYS,
@@ -233,27 +234,24 @@ def decide_join_request(
     space, member = join_request.space, join_request.user
     if is_approved and space.id not in member.member_space_ids:
         db.session.add(Membership(space_id=space.id, user_id=member.id))
+        db.session.flush()
+        db.session.expire(member, ["memberships"])
+    # The requester hears of it in-app (and by e-mail, as they choose), in this
+    # transaction; the moderators' note is written to them alone.
+    notifications.notify_member(
+        member,
+        NotificationKind.JOIN_APPROVED if is_approved else NotificationKind.JOIN_DECLINED,
+        actor=actor,
+        space=space,
+        detail=note,
+    )
     db.session.commit()
     db.session.refresh(join_request)
     log.info(
         "space.join_decided actor_id=%s request_id=%s approved=%s",
         actor.id, join_request.id, is_approved,
     )  # fmt: skip
-    _tell_requester(join_request)
     return join_request
-
-
-def _tell_requester(join_request: JoinRequest) -> None:
-    space = join_request.space
-    if join_request.status is JoinRequestStatus.APPROVED:
-        subject = f"Welcome to {space.name}"
-        body = f"Your request to join {space.name} was approved. You can read and post there now."
-    else:
-        subject = f"Your request to join {space.name}"
-        body = f"The moderators of {space.name} declined your request to join."
-    if join_request.note:
-        body += f"\n\nTheir note:\n{join_request.note}"
-    send_mail(join_request.user.email, subject, body)
 
 
 # --- invites --------------------------------------------------------------------
