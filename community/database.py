@@ -102,7 +102,9 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_writes_immediately: ContextVar[bool] = ContextVar("hearth_sqlite_writes_immediately", default=False)
+_writes_immediately: ContextVar[bool] = ContextVar(
+    "hearth_sqlite_writes_immediately", default=False
+)
 
 
 @contextmanager

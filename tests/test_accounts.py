@@ -26,8 +26,8 @@ from community.extensions import db
 from community.mail import Message
 from community.topics.models import Topic
 from tests import factories
-from tests.mail import forget_mail, sent_mail
 from tests.conftest import PERSONAS, csrf_token_from, sign_in
+from tests.mail import forget_mail, sent_mail
 
 NEW_PASSWORD = "an entirely different passphrase"
 LINK = re.compile(r"http://localhost(/\S+)")

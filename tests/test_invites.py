@@ -14,8 +14,8 @@ from community.extensions import db
 from community.spaces import services as space_services
 from community.spaces.models import Invite, InviteUse
 from tests import factories
-from tests.mail import sent_mail
 from tests.conftest import csrf_token_from
+from tests.mail import sent_mail
 
 
 def _create_link(client, slug="inner-circle", **data):

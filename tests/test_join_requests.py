@@ -15,8 +15,8 @@ from community.spaces.models import (
     Visibility,
 )
 from tests import factories
-from tests.mail import sent_mail
 from tests.conftest import csrf_token_from
+from tests.mail import sent_mail
 
 
 @pytest.fixture

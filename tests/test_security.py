@@ -31,8 +31,8 @@ from community.topics import services as topic_services
 from community.topics.models import Post, Topic
 from config import BASE_DIR, ProductionConfig
 from tests import factories
-from tests.mail import forget_mail, sent_mail
 from tests.conftest import World, csrf_token_from, make_test_app
+from tests.mail import forget_mail, sent_mail
 
 # The tables the CSRF check names; the checksum covers every table in the metadata.
 GUARDED_TABLES = ("users", "spaces", "topics", "posts", "memberships", "post_revisions")
