@@ -37,7 +37,7 @@ from community.notifications.models import (
     NotificationKind,
     OutgoingMail,
 )
-from community.notifications.outbox import deliver_outbox, queue_mail
+from community.notifications.outbox import deliver_outbox, queue_mail, schedule_digests
 from community.spaces import services as space_services
 from tests import factories
 from tests.conftest import csrf_token_from, make_test_app
@@ -440,8 +440,6 @@ def test_a_queued_digest_with_nothing_left_readable_is_not_sent(app, world):
     factories.make_reply(topic, author=world.user("admin"))
     later = utcnow() + timedelta(days=1, minutes=1)
     # The digest row is queued (scheduled) while the member may still read it...
-    from community.notifications.outbox import schedule_digests  # noqa: PLC0415 - one step of the worker
-
     assert schedule_digests(later) == 1
     account_services.update_member(
         world.user("admin"), employee, role=employee.role, is_employee=False
