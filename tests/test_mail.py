@@ -26,6 +26,8 @@ from community.accounts import tokens
 from community.accounts.models import User
 from community.database import utcnow
 from community.extensions import db
+from community.ideas import services as idea_services
+from community.ideas.models import IdeaStatus
 from community.mail import outbox
 from community.notifications import messages
 from community.notifications import services as notification_services
@@ -39,6 +41,8 @@ from community.notifications.models import (
 )
 from community.notifications.outbox import deliver_outbox, queue_mail, schedule_digests
 from community.spaces import services as space_services
+from community.spaces.models import IdeaBoard
+from community.topics.models import TopicKind
 from tests import factories
 from tests.conftest import csrf_token_from, make_test_app
 from tests.mail import forget_mail, sent_mail, sent_to
@@ -600,3 +604,64 @@ def test_unconfirmed_members_get_no_notification_mail(app, world):
     assert topic  # a notification exists for them, and no mail
     assert sent_to(app, unconfirmed.email) == []
     assert db.session.scalar(select(func.count(User.id))) > 0
+
+
+# --- idea followers ------------------------------------------------------------------------
+
+
+def idea_on(space, author):
+    space.idea_board = IdeaBoard.ALONGSIDE
+    db.session.commit()
+    return factories.make_topic(
+        space, author=author, title="Dark mode for the app", kind=TopicKind.IDEA
+    )
+
+
+def test_idea_followers_get_status_changes_and_official_responses_by_mail(app, world):
+    space = world.spaces["public"]
+    author, voter, quiet = (
+        world.user("member"),
+        world.user("closed_member"),
+        world.user("moderator"),
+    )
+    idea = idea_on(space, author)
+    idea_services.set_idea_vote(voter, idea, is_voted=True)
+    idea_services.set_idea_vote(quiet, idea, is_voted=True)
+    choose(quiet, NotificationKind.IDEA_STATUS, EmailFrequency.NEVER)
+    staff = world.user("employee")
+
+    idea_services.set_idea_status(staff, idea, status=IdeaStatus.PLANNED, response="For **Q3**.")
+    idea_services.set_idea_status(staff, idea, status=IdeaStatus.PLANNED, response="Now Q4, sorry.")
+
+    for follower in (author, voter):
+        status, response = sent_to(app, follower.email)
+        assert status.subject == "“Dark mode for the app” is now planned"
+        assert "For **Q3**." in status.body
+        assert response.subject == "Display employee responded to “Dark mode for the app”"
+        assert "Now Q4, sorry." in response.body
+    assert [m.subject for m in sent_to(app, quiet.email)] == [
+        "Display employee responded to “Dark mode for the app”"  # responses: still wanted
+    ]
+    assert sent_to(app, staff.email) == []
+
+
+@pytest.mark.parametrize("loss", ["left_closed_space", "lost_employee_status"])
+def test_idea_followers_who_lost_access_hear_nothing_by_page_or_mail(app, world, client_as, loss):
+    admin = world.user("admin")
+    if loss == "left_closed_space":
+        space, persona = world.spaces["closed"], "closed_member"
+    else:
+        space, persona = world.spaces["employee"], "employee"
+    follower = world.user(persona)
+    idea = idea_on(space, admin)
+    idea_services.set_idea_vote(follower, idea, is_voted=True)
+    forget_mail(app)
+    if loss == "left_closed_space":
+        space_services.remove_member(admin, space, follower)
+    else:
+        account_services.update_member(admin, follower, role=follower.role, is_employee=False)
+
+    idea_services.set_idea_status(admin, idea, status=IdeaStatus.SHIPPED, response="Done!")
+
+    assert sent_to(app, follower.email) == []
+    assert "Dark mode" not in client_as(persona).get("/notifications").text

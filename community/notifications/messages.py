@@ -77,7 +77,13 @@ def _detail_text(notification: Notification) -> str:
     if notification.post is not None and not notification.post.is_deleted:
         return _excerpt(notification.post.body_source)
     if kind in (NotificationKind.IDEA_STATUS, NotificationKind.IDEA_RESPONSE):
-        response = idea_queries.official_response(idea_queries.timeline(notification.topic))
+        # The response as it stood when this happened, not a later one.
+        changes = [
+            change
+            for change in idea_queries.timeline(notification.topic)
+            if change.created_at <= notification.created_at
+        ]
+        response = idea_queries.official_response(changes)
         return f"The official response:\n\n{_excerpt(response.response_source)}" if response else ""
     if kind is NotificationKind.JOIN_APPROVED:
         note = f"\n\nTheir note:\n{notification.detail}" if notification.detail else ""
