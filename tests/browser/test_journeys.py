@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+import sqlalchemy as sa
 
 from community.accounts import services as account_services
 from community.extensions import db
@@ -294,3 +295,52 @@ def test_journey_moderator_invites_a_new_person_who_signs_up_and_lands_inside(br
     keeper_page.goto(f"{live_server.url}/s/{slug}/invites")
     assert keeper_page.get_by_text("New Partner").is_visible()  # who joined through it
     moderator_context.close()
+
+
+def test_journey_member_is_mentioned_in_a_reply_and_opens_the_notification(browser, live_server):
+    space_slug = _make_public_space(live_server, _unique("Lounge "))
+    writer, reader = _unique("writer"), _unique("reader")
+    with live_server.app.app_context():
+        factories.make_user(username=writer, password=PASSWORD)
+        reader_user = factories.make_user(
+            username=reader, display_name="Rea Der", password=PASSWORD
+        )
+        space = db.session.scalar(sa.select(Space).where(Space.slug == space_slug))
+        # The reader has posted here, so the writer has seen them: autocomplete offers them.
+        topic = factories.make_topic(space, author=reader_user, title="Which bulbs work best?")
+        topic_url = f"{live_server.url}/t/{topic.id}"
+
+    def signed_in(username):
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        _sign_in(page, live_server, username)
+        return context, page
+
+    writer_context, page = signed_in(writer)
+    page.goto(topic_url)
+    reply = page.get_by_label("Your reply")
+    reply.press_sequentially("The warm ones, @rea")
+    page.get_by_role("option", name=f"@{reader} Rea Der").wait_for()
+    reply.press("Enter")  # takes the suggestion
+    assert reply.input_value() == f"The warm ones, @{reader} "
+    reply.press_sequentially("agrees.")
+    page.get_by_role("button", name="Post reply").click()
+    mention = page.locator("#post-2 a.mention")
+    mention.wait_for()
+    assert mention.inner_text() == f"@{reader}"
+    writer_context.close()
+
+    reader_context, page = signed_in(reader)
+    badge = page.locator(".notifications-link .count-badge")
+    assert badge.inner_text() == "1"
+    page.get_by_role("link", name="Notifications").click()
+    # Opening it marks it read on the way.
+    with page.expect_response(lambda response: response.url.endswith("/read")) as marked:
+        page.get_by_role("link", name="mentioned you in Which bulbs work best?").click()
+    assert marked.value.ok
+    page.locator("#post-2").get_by_text("agrees.").wait_for()
+    assert page.url.endswith("#post-2")
+    page.reload()
+    assert page.locator(".notifications-link .count-badge").count() == 0
+    reader_context.close()
