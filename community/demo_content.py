@@ -128,6 +128,13 @@ DEMO_MEMBERSHIPS: list[tuple[str, str, str]] = [
     ("customer-council", "nina", "member"),
 ]
 
+# Watch levels members chose: (space, username, level).
+DEMO_SPACE_WATCHES: list[tuple[str, str, str]] = [
+    ("product-help", "priya", "watching"),
+    ("product-help", "sam", "tracking"),
+    ("customer-council", "jules", "tracking"),
+]
+
 DEMO_TOPICS: list[dict] = [
     # ------------------------------------------------------------------ welcome
     {
@@ -342,8 +349,9 @@ works it's usually a stale HomeKit cache. Try this order:
 3. If those four bulbs were added *after* pairing the bridge, check they're assigned to a
    room in the Lumen app. Unassigned bulbs don't get exported.""",
             ),
-            ("jules", "Step 3. They were in a room I deleted, so they were floating. Fixed."),
-            ("marco", "Classic. I'll add this to the FAQ."),
+            # A third item quotes an earlier post by its number.
+            ("jules", "Step 3. They were in a room I deleted, so they were floating. Fixed.", 2),
+            ("marco", "Classic. I'll add this to the FAQ. Thanks @priya for the steps."),
         ],
     },
     {
@@ -408,7 +416,7 @@ https://example.com/lumen/api/rate-limits""",
                 "Switched to the event stream, zero 429s since, and the dashboard is faster. "
                 "Maybe put that example in the docs front page?",
             ),
-            ("priya", "Good idea, I've passed it to the docs team."),
+            ("priya", "Good idea @olu, I've passed it to the docs team."),
         ],
     },
     {
@@ -647,7 +655,7 @@ some of those hubs can't reach the cloud. Please push **4.2.1** from the partner
 lights stay on during the update.""",
         "replies": [
             ("olu", "Pushed to all 63 of our managed hubs. Two needed a power cycle on site."),
-            ("priya", "Thanks Olu. Send me those two serials and I'll check the logs."),
+            ("priya", "Thanks @olu. Send me those two serials and I'll check the logs."),
         ],
     },
     # --------------------------------------------------------- customer-council
@@ -771,7 +779,7 @@ Pager goes to the primary; backup is paged after **15 minutes** without ack. Swa
 just update the calendar and post here.""",
         "replies": [
             ("tom", "Can I swap week 18 with your week 20? I'm at the Matter plugfest."),
-            ("priya", "Done, calendar updated."),
+            ("priya", "Done @tom, calendar updated."),
             (
                 "ada",
                 "Reminder that I'm backup for comms only. If it's technical, page "
