@@ -146,9 +146,8 @@ def _mention_candidates(text: str) -> set[str]:
     return {name for name in names if len(name) >= 3}
 
 
-def _inline_text_tokens(tokens: list[Token]) -> Iterable[tuple[Token, list[Token], int, bool]]:
-    """Each inline text token outside links, with its siblings, its index, and
-    whether it sits inside a blockquote."""
+def _inline_tokens(tokens: list[Token]) -> Iterable[tuple[Token, bool]]:
+    """Each inline token with its children, and whether it sits inside a blockquote."""
     depth = 0
     for token in tokens:
         if token.type == "blockquote_open":
@@ -156,14 +155,21 @@ def _inline_text_tokens(tokens: list[Token]) -> Iterable[tuple[Token, list[Token
         elif token.type == "blockquote_close":
             depth -= 1
         elif token.type == "inline" and token.children:
-            in_link = 0
-            for index, child in enumerate(token.children):
-                if child.type == "link_open":
-                    in_link += 1
-                elif child.type == "link_close":
-                    in_link -= 1
-                elif child.type == "text" and not in_link:
-                    yield child, token.children, index, depth > 0
+            yield token, depth > 0
+
+
+def _inline_text_tokens(tokens: list[Token]) -> Iterable[tuple[Token, list[Token], int, bool]]:
+    """Each inline text token outside links, with its siblings, its index, and
+    whether it sits inside a blockquote."""
+    for token, is_quoted in _inline_tokens(tokens):
+        in_link = 0
+        for index, child in enumerate(token.children):
+            if child.type == "link_open":
+                in_link += 1
+            elif child.type == "link_close":
+                in_link -= 1
+            elif child.type == "text" and not in_link:
+                yield child, token.children, index, is_quoted
 
 
 def _split_mentions(text: str, linked: set[str]) -> list[Token] | None:
@@ -223,18 +229,14 @@ def _mentions_and_quotes(state: StateCore) -> None:
 
 def _quoted_posts(tokens: list[Token]) -> set[tuple[int, int]]:
     quoted = set()
-    depth = 0
-    for token in tokens:
-        if token.type == "blockquote_open":
-            depth += 1
-        elif token.type == "blockquote_close":
-            depth -= 1
-        elif token.type == "inline" and token.children and depth:
-            for child in token.children:
-                href = str(child.attrs.get("href", "")) if child.type == "link_open" else ""
-                match = QUOTE_LINK.fullmatch(href)
-                if match:
-                    quoted.add((int(match["topic_id"]), int(match["number"])))
+    for token, is_quoted in _inline_tokens(tokens):
+        if not is_quoted:
+            continue
+        for child in token.children:
+            href = str(child.attrs.get("href", "")) if child.type == "link_open" else ""
+            match = QUOTE_LINK.fullmatch(href)
+            if match:
+                quoted.add((int(match["topic_id"]), int(match["number"])))
     return quoted
 
 

@@ -444,7 +444,8 @@ def test_a_topics_own_level_wins_over_a_muted_space(world):
 def test_space_watch_form_sets_the_level_and_refuses_a_bad_one(world, client_as):
     client = client_as("closed_member")
     page = client.get("/s/inner-circle").text
-    assert '<label for="space-watch-level">Notifications for this space</label>' in page
+    assert page.count('<label for="space-watch-level">Notifications for this space</label>') == 1
+    assert "<title>Inner Circle · Hearth</title>" in page
     token = csrf_token_from(page)
     assert (
         client.post(

@@ -335,10 +335,7 @@ def notify_post(
     """A new post: tell, once each and in this order, the authors it quotes, the
     members it mentions, the topic's author (for a reply) and the watchers. No commit.
     """
-    _tell_users(
-        NotificationKind.QUOTE, topic, quoted_authors(actor, quoted), actor=actor, post=post
-    )
-    _tell_users(NotificationKind.MENTION, topic, mentioned_ids(mentioned), actor=actor, post=post)
+    notify_post_edit(actor, topic, post, mentioned=mentioned, quoted=quoted)
     if not post.is_first and topic.author_id is not None:
         _tell_users(NotificationKind.REPLY, topic, [topic.author_id], actor=actor, post=post)
     notify_watchers(topic, NotificationKind.WATCHED_POST, actor=actor, post=post)
@@ -352,7 +349,8 @@ def notify_post_edit(
     mentioned: Iterable[str] = (),
     quoted: Iterable[tuple[int, int]] = (),
 ) -> None:
-    """An edited post: members it newly mentions or quotes hear of it (nobody twice)."""
+    """Tell the authors a post quotes and the members it mentions (on an edit: those
+    it newly quotes or mentions; nobody hears of one post twice). No commit."""
     _tell_users(
         NotificationKind.QUOTE, topic, quoted_authors(actor, quoted), actor=actor, post=post
     )

@@ -172,7 +172,7 @@ function setUpMentions(editor) {
   list.setAttribute("role", "listbox");
   list.setAttribute("aria-label", "Members to mention");
   list.hidden = true;
-  textarea.after(list);
+  (textarea.closest(".field") || textarea).after(list);
   textarea.setAttribute("aria-autocomplete", "list");
   textarea.setAttribute("aria-controls", list.id);
   let users = [];
