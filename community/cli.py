@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -13,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from community import demo
 from community.accounts import services as account_services
+from community.backup import BackupRefused, backup_sqlite
 from community.errors import ValidationFailed
 from community.extensions import db
 from community.notifications import outbox
@@ -93,6 +95,31 @@ def send_mail_command(forever: bool, sleep: float | None) -> None:
     except KeyboardInterrupt:
         pass  # Ctrl-C ends the worker between passes, as SIGTERM does
     log.info("mail.worker_stopped")
+
+
+@hearth.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--timeout",
+    default=600.0,
+    show_default=True,
+    help="Seconds after which the copy is stopped and nothing is kept.",
+)
+def backup_command(destination: Path, timeout: float) -> None:
+    """Copy the SQLite database to DESTINATION while the site keeps running."""
+    click.echo(f"Copying the database to {destination} ...")
+    try:
+        report = backup_sqlite(
+            destination,
+            timeout_seconds=timeout,
+            progress=lambda elapsed: click.echo(f"  still copying, {elapsed:.0f} s"),
+        )
+    except BackupRefused as refusal:
+        raise click.ClickException(str(refusal)) from refusal
+    click.echo(
+        f"Backup written: {report.path} ({report.size_bytes / 1_048_576:.1f} MiB, "
+        f"{report.seconds:.1f} s, integrity {report.integrity})."
+    )
 
 
 def register_cli(app: Flask) -> None:

@@ -240,7 +240,26 @@ def _quoted_posts(tokens: list[Token]) -> set[tuple[int, int]]:
     return quoted
 
 
+_TABLE_CELLS = frozenset({"th_open", "td_open"})
+_TEXT_ALIGN = re.compile(r"text-align:(left|center|right)")
+
+
+def _table_alignment_as_attribute(state: StateCore) -> None:
+    """Write a column's alignment as ``align``, which the allow-list keeps.
+
+    markdown-it writes it as a ``style`` attribute, which the sanitiser strips (no
+    ``style`` is ever allowed), so tables lost their alignment.
+    """
+    for token in state.tokens:
+        if token.type not in _TABLE_CELLS:
+            continue
+        alignment = _TEXT_ALIGN.fullmatch(str(token.attrs.pop("style", "")))
+        if alignment:
+            token.attrSet("align", alignment.group(1))
+
+
 _markdown = MarkdownIt("js-default").enable(["table", "strikethrough"])
+_markdown.core.ruler.push("table_alignment", _table_alignment_as_attribute)
 # Before text_join, so an escaped "\@name" stays apart from its name and is no mention.
 _markdown.core.ruler.before("text_join", "mentions_and_quotes", _mentions_and_quotes)
 _cleaner = bleach.Cleaner(

@@ -537,3 +537,18 @@ def test_lists_with_tracking_news_cost_the_same_for_5_and_50_topics(
 
     few, many = measure(5), measure(45)
     assert len(few) == len(many), "\n---\n".join(many)
+
+
+def test_notification_links_to_the_page_of_a_reply_deep_in_a_topic(
+    app, world, client_as, monkeypatch
+):
+    monkeypatch.setitem(app.config, "POSTS_PER_PAGE", 2)
+    author, replier = world.user("member"), world.user("closed_member")
+    topic = factories.make_topic(world.spaces["public"], author=author)
+    for _ in range(4):
+        factories.make_reply(topic, author=replier)  # posts 2..5: post 5 is on page 3
+
+    page = client_as("member").get("/notifications")
+
+    assert f'href="/t/{topic.id}?page=3#post-5"' in page.text
+    assert f'href="/t/{topic.id}#post-2"' in page.text

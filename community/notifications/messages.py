@@ -24,7 +24,7 @@ from community.notifications.models import (
     NotificationKind,
     OutgoingMail,
 )
-from community.topics import queries as topic_queries
+from community.topics.urls import post_url
 
 EXCERPT_MAX_LENGTH = 600
 DIGEST_KEYS = {frequency: f"digest_{frequency.value}" for frequency in EmailFrequency}
@@ -104,7 +104,7 @@ def notification_path(notification: Notification) -> str:
     """Where a notification leads on the site (pages and e-mail)."""
     if notification.topic_id is not None:
         if notification.post is not None:
-            return topic_queries.post_path(notification.post)
+            return post_url(notification.post)
         return url_for("topics.show", topic_id=notification.topic_id)
     if notification.space is not None:
         return url_for("spaces.show", slug=notification.space.slug)

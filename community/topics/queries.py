@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import current_app, url_for
 from sqlalchemy import Select, and_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -176,23 +174,3 @@ def list_post_revisions(viewer: Viewer, post: Post) -> list[PostRevision]:
         .order_by(PostRevision.revision_number.desc())
     )
     return list(db.session.scalars(statement))
-
-
-def post_path(post: Post) -> str:
-    """The address of a post on its topic's page (the page it falls on, and its anchor)."""
-    per_page = current_app.config["POSTS_PER_PAGE"]
-    anchor = f"#post-{post.post_number}"
-    if post.topic.is_question and not post.is_first:
-        # Answers are paged apart from the question; in time order the page is known.
-        page = math.ceil((post.post_number - 1) / per_page)
-        return (
-            url_for(
-                "topics.show",
-                topic_id=post.topic_id,
-                sort="oldest",
-                page=page if page > 1 else None,
-            )
-            + anchor
-        )
-    page = math.ceil(post.post_number / per_page)
-    return url_for("topics.show", topic_id=post.topic_id, page=page if page > 1 else None) + anchor

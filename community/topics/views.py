@@ -30,17 +30,14 @@ from community.notifications.models import COUNTING_LEVELS
 from community.search import queries as search_queries
 from community.spaces import queries as space_queries
 from community.topics import forms, queries, services
-from community.topics.models import Post, Topic, TopicKind
+from community.topics.models import Topic, TopicKind
+from community.topics.urls import post_url
 
 bp = Blueprint("topics", __name__)
 
 UNPROCESSABLE = 422
 SIMILAR_COUNT = 5
 SIMILAR_MIN_TITLE = 5
-
-
-def _post_url(post: Post) -> str:
-    return queries.post_path(post)
 
 
 @bp.route("/s/<slug>/new", methods=["GET", "POST"])
@@ -205,7 +202,7 @@ def reply(topic_id: int) -> ResponseReturnValue:
         except ValidationFailed as error:
             form.add_error(error)
         else:
-            return redirect(_post_url(post))
+            return redirect(post_url(post))
     return render_topic_page(topic, status=UNPROCESSABLE, reply_form=form)
 
 
@@ -231,7 +228,7 @@ def edit(post_id: int) -> ResponseReturnValue:
             form.add_error(error)
         else:
             flash("Your changes are saved.", "success")
-            return redirect(_post_url(post))
+            return redirect(post_url(post))
     status = UNPROCESSABLE if form.is_submitted() else 200
     return render_template("topics/edit.html", post=post, form=form), status
 

@@ -7,7 +7,7 @@ kept for tracking counts, they choose how often each kind of event is e-mailed, 
 every e-mail goes through the mail_outbox table (digests keep a mark per member).
 
 Revision ID: 6fa4920c8192
-Revises: 8d2f6a41c0b7
+Revises: 90a842c69c87
 Create Date: 2026-12-01 08:49:13.788519
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "6fa4920c8192"
-down_revision = "8d2f6a41c0b7"
+down_revision = "90a842c69c87"
 branch_labels = None
 depends_on = None
 
