@@ -23,7 +23,7 @@ from community.accounts.models import Role
 from community.extensions import db
 from community.ideas import services as idea_services
 from community.notifications import outbox as outbox_service
-from community.notifications import services as notification_services
+from community.notifications import preferences as notification_preferences
 from community.notifications.models import EmailFrequency, Notification, NotificationKind
 from community.spaces import services as space_services
 from community.spaces.models import IdeaBoard, Invite, JoinRequest, MembershipRole
@@ -566,7 +566,7 @@ def test_leak_matrix_notification_mail_and_digests_hold_only_what_each_persona_r
         frequency = (EmailFrequency.IMMEDIATELY, EmailFrequency.DAILY, EmailFrequency.WEEKLY)[
             number % 3
         ]
-        notification_services.set_email_preferences(
+        notification_preferences.set_email_preferences(
             user, {NotificationKind.IDEA_STATUS: frequency, NotificationKind.INVITE: frequency}
         )
     seeded = db.session.scalars(

@@ -30,6 +30,7 @@ from community.ideas import services as idea_services
 from community.ideas.models import IdeaStatus
 from community.mail import outbox
 from community.notifications import messages
+from community.notifications import preferences as notification_preferences
 from community.notifications import services as notification_services
 from community.notifications.models import (
     EmailFrequency,
@@ -63,7 +64,7 @@ def reply_to_members_topic(world, *, title="Where is the light switch?", body="H
 
 
 def choose(user, kind: NotificationKind, frequency: EmailFrequency) -> None:
-    notification_services.set_email_preferences(user, {kind: frequency})
+    notification_preferences.set_email_preferences(user, {kind: frequency})
 
 
 # --- the outbox -----------------------------------------------------------------------------
@@ -589,7 +590,7 @@ def test_unsubscribe_token_is_bound_to_member_and_kind(app, world):
     member, other = world.user("member"), world.user("employee")
     with app.test_request_context():
         token = messages.unsubscribe_token(member, "mention")
-    found = notification_services.read_unsubscribe_token(token)
+    found = notification_preferences.read_unsubscribe_token(token)
     assert found == (member, "mention")
     assert found[0] != other
 

@@ -10,6 +10,7 @@ from community import policy
 from community.errors import ValidationFailed
 from community.extensions import csrf
 from community.notifications import forms, queries, services
+from community.notifications import preferences as mail_preferences
 from community.notifications.models import NotificationKind
 from community.spaces import queries as space_queries
 from community.topics import queries as topic_queries
@@ -132,7 +133,7 @@ def preferences() -> ResponseReturnValue:
     )
     if form.validate_on_submit():
         try:
-            services.set_email_preferences(current_user, form.choices())
+            mail_preferences.set_email_preferences(current_user, form.choices())
         except ValidationFailed as error:
             form.add_error(error)
         else:
@@ -154,7 +155,7 @@ def unsubscribe(token: str) -> ResponseReturnValue:
         # A browser's form: the same CSRF check as every other form. The mail
         # client's one-click POST carries no session; the signed token is its proof.
         csrf.protect()
-    found = services.read_unsubscribe_token(token)
+    found = mail_preferences.read_unsubscribe_token(token)
     if found is None:
         return render_template("notifications/unsubscribe_invalid.html"), NOT_FOUND
     member, key = found
@@ -162,9 +163,9 @@ def unsubscribe(token: str) -> ResponseReturnValue:
         return render_template(
             "notifications/unsubscribe_invalid.html", other_member=True
         ), FORBIDDEN
-    label = services.UNSUBSCRIBE_KEYS[key]
+    label = mail_preferences.UNSUBSCRIBE_KEYS[key]
     if request.method == "POST":
-        kinds = services.unsubscribe(member, key)
+        kinds = mail_preferences.unsubscribe(member, key)
         return render_template("notifications/unsubscribed.html", label=label, kinds=kinds)
     return render_template(
         "notifications/unsubscribe.html", label=label, form=forms.UnsubscribeForm()
