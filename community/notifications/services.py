@@ -54,17 +54,6 @@ log = logging.getLogger(__name__)
 # --- watching ------------------------------------------------------------------------
 
 
-def topic_watch_choice(user: User, topic: Topic) -> WatchLevel | None:
-    """The level the member chose for this topic itself, if any."""
-    if not user.is_authenticated:
-        return None
-    return db.session.scalar(
-        select(TopicWatch.level).where(
-            TopicWatch.topic_id == topic.id, TopicWatch.user_id == user.id
-        )
-    )
-
-
 def space_watch_level(user: User, space: Space) -> WatchLevel:
     if not user.is_authenticated:
         return WatchLevel.NORMAL

@@ -323,12 +323,15 @@ def test_journey_member_is_mentioned_in_a_reply_and_opens_the_notification(brows
     badge = page.locator(".notifications-link .count-badge")
     assert badge.inner_text() == "1"
     page.get_by_role("link", name="Notifications").click()
-    # Opening it marks it read on the way.
-    with page.expect_response(lambda response: response.url.endswith("/read")) as marked:
+    # Opening it marks it read on the way (a keepalive request that outlives the page).
+    with page.expect_request(lambda request: request.url.endswith("/read")):
         page.get_by_role("link", name="mentioned you in Which bulbs work best?").click()
-    assert marked.value.ok
     page.locator("#post-2").get_by_text("agrees.").wait_for()
     assert page.url.endswith("#post-2")
-    page.reload()
+    for _ in range(20):  # the request may still be on its way on a busy machine
+        page.reload()
+        if page.locator(".notifications-link .count-badge").count() == 0:
+            break
+        page.wait_for_timeout(500)
     assert page.locator(".notifications-link .count-badge").count() == 0
     reader_context.close()
