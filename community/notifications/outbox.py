@@ -285,6 +285,9 @@ def _deliver_one(row_id: int, now: datetime, report: DeliveryReport) -> None:
             report.skipped += 1
             log.info("mail.skipped id=%s purpose=%s reason=nothing-readable", row.id, row.purpose)
             return
+        # No transaction stays open while the SMTP server takes its time: on SQLite
+        # it would hold the write lock that the web app's requests wait for.
+        db.session.commit()
         mail.deliver(message)
     except Exception as error:  # any failure (SMTP, a bug in one row) is logged and retried
         db.session.rollback()
