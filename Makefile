@@ -19,11 +19,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The mail worker runs beside the server and prints each e-mail (confirmation links
+# included) in this terminal; it stops with the server.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) hearth demo
-	@echo "Serving Hearth on http://$(HOST):$(PORT)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Serving Hearth on http://$(HOST):$(PORT); e-mail is printed here by the mail worker"
+	@$(FLASK) hearth send-mail --forever --sleep 2 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check .

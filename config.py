@@ -56,6 +56,16 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Hearth <no-reply@localhost>")
+    MAIL_TIMEOUT_SECONDS = int(os.environ.get("MAIL_TIMEOUT_SECONDS", "30"))
+    # The outbox worker (`flask hearth send-mail`): a failed message waits
+    # MAIL_RETRY_SECONDS, then four times longer after each further failure, and is
+    # given up after MAIL_MAX_ATTEMPTS; a claimed row whose worker died is taken again
+    # after MAIL_CLAIM_LEASE_SECONDS.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+    MAIL_RETRY_SECONDS = int(os.environ.get("MAIL_RETRY_SECONDS", "60"))
+    MAIL_CLAIM_LEASE_SECONDS = int(os.environ.get("MAIL_CLAIM_LEASE_SECONDS", "600"))
+    MAIL_BATCH_SIZE = int(os.environ.get("MAIL_BATCH_SIZE", "50"))
+    MAIL_WORKER_SLEEP_SECONDS = float(os.environ.get("MAIL_WORKER_SLEEP_SECONDS", "5"))
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH))
     # werkzeug's current default (scrypt); tests swap in a cheap method for speed.

@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_templates(app: Flask) -> None:
     from community import policy
     from community.markdown import render_snippet, stored_html
+    from community.notifications.messages import notification_path
     from community.notifications.queries import unread_count
     from community.onboarding.queries import show_getting_started
     from community.topics.urls import post_url
@@ -136,6 +137,7 @@ def _register_templates(app: Flask) -> None:
     app.jinja_env.globals["unread_notification_count"] = unread_count
     # The header's link to the welcome checklist, in a member's first weeks (no query).
     app.jinja_env.globals["show_getting_started"] = show_getting_started
+    app.jinja_env.globals["notification_path"] = notification_path
     app.jinja_env.globals["post_url"] = post_url
     app.jinja_env.filters["stored_html"] = stored_html
     app.jinja_env.filters["snippet"] = render_snippet

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+import signal
+import time
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import OperationalError
 
 from community import demo
 from community.accounts import services as account_services
 from community.backup import BackupRefused, backup_sqlite
 from community.errors import ValidationFailed
+from community.extensions import db
+from community.notifications import outbox
+
+log = logging.getLogger(__name__)
 
 hearth = AppGroup("hearth", help="Hearth administration commands.")
 
@@ -51,6 +59,42 @@ def demo_command() -> None:
     for username, _display_name, email, role, is_employee, note in demo.DEMO_USERS:
         badges = role + (", employee" if is_employee else "")
         click.echo(f"  {username:<8} {email:<32} {badges:<20} {note}")
+
+
+@hearth.command("send-mail")
+@click.option("--forever", is_flag=True, help="Keep running: a worker that drains the outbox.")
+@click.option(
+    "--sleep",
+    type=float,
+    default=None,
+    help="Seconds between passes with --forever (default MAIL_WORKER_SLEEP_SECONDS).",
+)
+def send_mail_command(forever: bool, sleep: float | None) -> None:
+    """Send the queued e-mail (and due digests) once, or keep doing it with --forever."""
+    if not forever:
+        report = outbox.deliver_outbox(progress=click.echo)
+        click.echo(f"mail: {report.summary()} pending={outbox.pending_count()}")
+        return
+    pause = sleep if sleep is not None else current_app.config["MAIL_WORKER_SLEEP_SECONDS"]
+    stopping = []
+    # SIGTERM (a service manager, `make run` ending) finishes the message in hand.
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
+    log.info("mail.worker_started sleep=%s backend=%s", pause, current_app.config["MAIL_BACKEND"])
+    try:
+        while not stopping:
+            try:
+                report = outbox.deliver_outbox()
+            except OperationalError as error:
+                # The database went away (a restart, a lock held too long): try later.
+                db.session.rollback()
+                log.warning("mail.worker_database_error error=%r", str(error)[:200])
+            else:
+                if report.handled or report.digests:
+                    click.echo(f"mail: {report.summary()}")
+            time.sleep(pause)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C ends the worker between passes, as SIGTERM does
+    log.info("mail.worker_stopped")
 
 
 @hearth.command("backup")

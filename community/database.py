@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import enum
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -110,6 +113,22 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_writes_immediately: ContextVar[bool] = ContextVar(
+    "hearth_sqlite_writes_immediately", default=False
+)
+
+
+@contextmanager
+def writing_transactions() -> Iterator[None]:
+    """Inside this block, SQLite transactions take the write lock when they begin, as a
+    POST request's do: for work outside requests that reads and then writes (the mail
+    worker), which a deferred transaction cannot do while the web app writes."""
+    token = _writes_immediately.set(True)
+    try:
+        yield
+    finally:
+        _writes_immediately.reset(token)
+
 
 # Writers of this process queue here before asking SQLite for its write lock. SQLite's
 # busy handler sleeps and retries, so under a burst a waiter can lose the lock to
@@ -129,7 +148,7 @@ def _begin_sqlite(connection: Any) -> None:
     # for the lock (WAL answers "database is locked" at once when another writer got
     # in between), while one that asks up front waits up to the busy timeout.
     # Reads stay deferred, so pages never queue behind each other.
-    if has_request_context() and request.method not in SAFE_METHODS:
+    if _writes_immediately.get() or (has_request_context() and request.method not in SAFE_METHODS):
         timeout = current_app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]
         # Past the wait, BEGIN IMMEDIATE tries on its own and reports the busy lock.
         if _sqlite_writers.acquire(timeout=timeout):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from community.accounts.models import Role, User
 from community.accounts.services import hash_password
@@ -23,6 +23,7 @@ from community.demo_content import (
     DEMO_IDEAS,
     DEMO_MEMBERSHIPS,
     DEMO_PASSWORD,
+    DEMO_SPACE_WATCHES,
     DEMO_SPACES,
     DEMO_TOPICS,
     DEMO_USERS,
@@ -32,6 +33,8 @@ from community.extensions import db
 from community.groups import services as group_services
 from community.ideas import services as idea_services
 from community.ideas.models import Idea, IdeaStatus, IdeaStatusChange, IdeaVote
+from community.notifications import services as notification_services
+from community.notifications.models import MailStatus, Notification, OutgoingMail, WatchLevel
 from community.onboarding import services as onboarding_services
 from community.onboarding.models import MemberOnboarding
 from community.spaces.models import (
@@ -52,6 +55,8 @@ HISTORY_DAYS = 60
 AGE_STRIDE = 7
 QUESTION_SPACES = frozenset({"product-help"})
 JOINABLE_SPACES = ("partner-network", "customer-council")
+# Notifications of the last days stay unread, so the header shows a count.
+RECENT_UNREAD_DAYS = 10
 
 
 def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) -> bool:
@@ -135,6 +140,12 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
     for index, entry in enumerate(DEMO_IDEAS):
         ideas[entry["title"]] = _load_idea(entry, users, spaces, ideas)
         progress(f"  idea {index + 1}/{len(DEMO_IDEAS)}: {entry['title'][:60]}")
+    for slug, username, level in DEMO_SPACE_WATCHES:
+        notification_services.set_space_watch_level(
+            users[username], spaces[slug], WatchLevel(level)
+        )
+    _settle_notifications(now)
+    progress(f"  {len(DEMO_SPACE_WATCHES)} space watch levels; notifications of the history")
     return True
 
 
@@ -155,6 +166,26 @@ def _load_groups(users: dict[str, User], spaces: dict[str, Space]) -> None:
         groups[name] = group
     for name, username, message in DEMO_GROUP_REQUESTS:
         group_services.request_group_membership(users[username], groups[name], message=message)
+
+
+def _settle_notifications(now: datetime) -> None:
+    """The demo's history happened weeks ago: its notifications are dated with the
+    posts they report, all but the last few read, and none of it is e-mailed (the
+    mail it queued is set aside, so `make run` prints only new mail)."""
+    db.session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.status == MailStatus.QUEUED)
+        .values(status=MailStatus.SKIPPED, last_error="demo history: not mailed")
+    )
+    for notification in db.session.scalars(
+        select(Notification).where(Notification.post_id.is_not(None))
+    ):
+        notification.created_at = notification.post.created_at
+    recent = now - timedelta(days=RECENT_UNREAD_DAYS)
+    db.session.execute(
+        update(Notification).where(Notification.created_at < recent).values(read_at=recent)
+    )
+    db.session.commit()
 
 
 def _load_idea(
@@ -228,7 +259,12 @@ def _load_topic(
     moment = started
     _backdate(topic.id, 1, moment)
     staff_answer: Post | None = None
-    for number, (username, body) in enumerate(entry.get("replies", []), start=2):
+    for number, (username, body, *quoting) in enumerate(entry.get("replies", []), start=2):
+        if quoting:
+            quoted = db.session.scalar(
+                select(Post).where(Post.topic_id == topic.id, Post.post_number == quoting[0])
+            )
+            body = topic_services.quote_markdown(quoted) + body
         post = topic_services.reply_to_topic(users[username], topic, body=body)
         # Replies follow within hours, the first ones faster: a responsive community.
         moment = moment + timedelta(hours=1.5 * number, minutes=7 * number)

@@ -168,6 +168,13 @@ Moderators may edit titles, move topics or close threads that go off the rails. 
 or billing issues, contact support instead of posting here.
 """
 
+# Watch levels members chose: (space, username, level).
+DEMO_SPACE_WATCHES: list[tuple[str, str, str]] = [
+    ("product-help", "priya", "watching"),
+    ("product-help", "sam", "tracking"),
+    ("customer-council", "jules", "tracking"),
+]
+
 DEMO_TOPICS: list[dict] = [
     # ------------------------------------------------------------------ welcome
     {
@@ -382,8 +389,9 @@ works it's usually a stale HomeKit cache. Try this order:
 3. If those four bulbs were added *after* pairing the bridge, check they're assigned to a
    room in the Lumen app. Unassigned bulbs don't get exported.""",
             ),
-            ("jules", "Step 3. They were in a room I deleted, so they were floating. Fixed."),
-            ("marco", "Classic. I'll add this to the FAQ."),
+            # A third item quotes an earlier post by its number.
+            ("jules", "Step 3. They were in a room I deleted, so they were floating. Fixed.", 2),
+            ("marco", "Classic. I'll add this to the FAQ. Thanks @priya for the steps."),
         ],
     },
     {
@@ -448,7 +456,7 @@ https://example.com/lumen/api/rate-limits""",
                 "Switched to the event stream, zero 429s since, and the dashboard is faster. "
                 "Maybe put that example in the docs front page?",
             ),
-            ("priya", "Good idea, I've passed it to the docs team."),
+            ("priya", "Good idea @olu, I've passed it to the docs team."),
         ],
     },
     {
@@ -687,7 +695,7 @@ some of those hubs can't reach the cloud. Please push **4.2.1** from the partner
 lights stay on during the update.""",
         "replies": [
             ("olu", "Pushed to all 63 of our managed hubs. Two needed a power cycle on site."),
-            ("priya", "Thanks Olu. Send me those two serials and I'll check the logs."),
+            ("priya", "Thanks @olu. Send me those two serials and I'll check the logs."),
         ],
     },
     # --------------------------------------------------------- customer-council
@@ -811,7 +819,7 @@ Pager goes to the primary; backup is paged after **15 minutes** without ack. Swa
 just update the calendar and post here.""",
         "replies": [
             ("tom", "Can I swap week 18 with your week 20? I'm at the Matter plugfest."),
-            ("priya", "Done, calendar updated."),
+            ("priya", "Done @tom, calendar updated."),
             (
                 "ada",
                 "Reminder that I'm backup for comms only. If it's technical, page "

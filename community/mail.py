@@ -1,7 +1,10 @@
-"""Outgoing e-mail: one message, one recipient, through a configured backend.
+"""Handing one finished message to the mail transport: console, memory or SMTP.
 
-``MAIL_BACKEND`` chooses ``smtp`` (production), ``console`` (development: the message,
-with its links, is printed and logged) or ``memory`` (tests read ``outbox(app)``).
+Nothing calls this directly to send: every message is queued in the outbox table
+(``community.notifications.outbox``) in the transaction of the event it reports, and
+the ``send-mail`` worker hands it here. ``MAIL_BACKEND`` chooses ``smtp``
+(production), ``console`` (development: the message, with its links, is printed) or
+``memory`` (tests read ``outbox(app)``).
 """
 
 from __future__ import annotations
@@ -21,24 +24,34 @@ class Message:
     to: str
     subject: str
     body: str
+    # Extra headers (List-Unsubscribe, Message-ID), in order.
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def header(self, name: str) -> str | None:
+        return next((value for key, value in self.headers if key.lower() == name.lower()), None)
 
 
 def outbox(app: Flask) -> list[Message]:
-    """Messages the memory backend has kept (tests only)."""
+    """Messages the memory backend has delivered (tests only)."""
     return app.extensions.setdefault("hearth_outbox", [])
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send one plain-text message to one address.
+def check_single_address(to: object) -> str:
+    """One recipient per message, always: nothing one member is sent can be copied to
+    another by a list-valued field. Raises ValueError otherwise."""
+    if not isinstance(to, str) or not to or any(mark in to for mark in ",;\n\r"):
+        raise ValueError("a message goes to exactly one address")
+    return to
 
-    A single recipient per message is deliberate: nothing one member is sent can be
-    copied to another by a list-valued field.
-    """
-    if not isinstance(to, str) or "," in to or "\n" in to or "\r" in to:
-        raise ValueError("send_mail takes exactly one address")
+
+def one_line(subject: str) -> str:
     # Header injection: subjects come partly from member input (titles).
-    subject = " ".join(subject.split())
-    message = Message(to=to, subject=subject, body=body)
+    return " ".join(subject.split())
+
+
+def deliver(message: Message) -> None:
+    """Hand the message to the configured transport; raises what SMTP raises."""
+    check_single_address(message.to)
     backend = current_app.config["MAIL_BACKEND"]
     if backend == "memory":
         outbox(current_app).append(message)
@@ -46,7 +59,6 @@ def send_mail(to: str, subject: str, body: str) -> None:
         _send_smtp(message)
     else:
         _print_to_console(message)
-    log.info("mail.sent backend=%s subject=%r", backend, subject)
 
 
 def _print_to_console(message: Message) -> None:
@@ -61,9 +73,12 @@ def _send_smtp(message: Message) -> None:
     email = EmailMessage()
     email["From"] = config["MAIL_DEFAULT_SENDER"]
     email["To"] = message.to
-    email["Subject"] = message.subject
+    email["Subject"] = one_line(message.subject)
+    for name, value in message.headers:
+        email[name] = value
     email.set_content(message.body)
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+    timeout = config["MAIL_TIMEOUT_SECONDS"]
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
         if config["MAIL_USERNAME"]:

@@ -22,6 +22,7 @@ from community.accounts.models import Role, TrustLevel, User, Viewer
 from community.errors import Forbidden, NotFound
 from community.groups.models import Group, GroupMember, SpaceGroup
 from community.invites.models import Invite
+from community.notifications.models import Notification
 from community.spaces.models import Membership, Space, Visibility
 from community.topics.models import Post, Topic, TopicKind
 
@@ -594,6 +595,70 @@ def require_watch_topic(viewer: Viewer, topic: Topic) -> None:
     require_read_topic(viewer, topic)
     if not can_watch_topic(viewer, topic):
         raise Forbidden
+
+
+def can_watch_space(viewer: Viewer, space: Space) -> bool:
+    """Choose a watch level for every topic of a space (a topic's own level wins)."""
+    return viewer.is_authenticated and can_read_space(viewer, space)
+
+
+def require_watch_space(viewer: Viewer, space: Space) -> None:
+    require_read_space(viewer, space)
+    if not can_watch_space(viewer, space):
+        raise Forbidden
+
+
+def can_see_notification(viewer: Viewer, notification: Notification) -> bool:
+    """A notification is its recipient's while they may see what it points at: the
+    topic while they may read it, the space while they may see its listing; one
+    that points at neither is a message to them alone."""
+    if not viewer.is_authenticated or notification.user_id != viewer.id:
+        return False
+    if notification.topic_id is not None:
+        return notification.topic is not None and (
+            can_read_topic(viewer, notification.topic) and not notification.topic.is_deleted
+        )
+    if notification.space_id is not None:
+        return notification.space is not None and can_see_space_listing(viewer, notification.space)
+    return True
+
+
+def visible_notifications_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL twin of ``can_see_notification``: a WHERE clause over ``Notification``.
+
+    Every page, count and e-mail that shows notifications uses it, so a member who
+    left a closed space or lost employee status stops seeing what was sent before.
+    """
+    if not viewer.is_authenticated:
+        return false()
+    topic_visible = exists().where(Topic.id == Notification.topic_id, visible_topics_clause(viewer))
+    space_visible = Notification.space_id.in_(select(Space.id).where(listed_spaces_clause(viewer)))
+    return and_(
+        Notification.user_id == viewer.id,
+        or_(
+            and_(Notification.topic_id.is_not(None), topic_visible),
+            and_(
+                Notification.topic_id.is_(None), Notification.space_id.is_not(None), space_visible
+            ),
+            and_(Notification.topic_id.is_(None), Notification.space_id.is_(None)),
+        ),
+    )
+
+
+def seen_members_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """Members the viewer has seen: authors of posts the viewer may read. A WHERE
+    clause over ``User`` for mention autocomplete, so a member known only inside a
+    space the viewer cannot read is never suggested."""
+    if not viewer.is_authenticated:
+        return false()
+    if viewer.is_admin:
+        return true()
+    return exists().where(
+        Post.author_id == User.id,
+        Post.deleted_at.is_(None),
+        Post.topic_id == Topic.id,
+        visible_topics_clause(viewer),
+    )
 
 
 # --- tags ---------------------------------------------------------------------

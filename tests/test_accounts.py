@@ -29,10 +29,11 @@ from community.accounts.models import (
 )
 from community.errors import ValidationFailed
 from community.extensions import db
-from community.mail import Message, outbox
+from community.mail import Message
 from community.topics.models import Topic
 from tests import factories
 from tests.conftest import PERSONAS, csrf_token_from, sign_in
+from tests.mail import forget_mail, sent_mail
 
 NEW_PASSWORD = "an entirely different passphrase"
 LINK = re.compile(r"http://localhost(/\S+)")
@@ -140,7 +141,7 @@ def without_per_response_values(page, *variants):
 
 
 def mails_to(app, address):
-    return [message for message in outbox(app) if message.to == address]
+    return [message for message in sent_mail(app) if message.to == address]
 
 
 def link_in(message: Message) -> str:
@@ -182,7 +183,7 @@ def test_signup_creates_unconfirmed_user_and_mails_one_link_when_input_is_valid(
     assert user.is_confirmed is False
     assert user.is_employee is False
     assert user.role is Role.MEMBER
-    [message] = outbox(app)
+    [message] = sent_mail(app)
     assert message.to == "new.person@example.com"
     assert link_in(message).startswith("/confirm/")
     assert signed_in_name(client) is None
@@ -268,7 +269,7 @@ def test_signup_refuses_username_case_insensitively_when_taken(app, client, worl
     assert input_value(response.text, "display_name") == "Fresh"
     assert not input_value(response.text, "password")  # never echoed back
     assert user_count() == before
-    assert outbox(app) == []
+    assert sent_mail(app) == []
 
 
 @pytest.mark.parametrize("email", ["fresh@example.com", "MEMBER@Example.com"])
@@ -284,13 +285,13 @@ def test_signup_answers_taken_username_alike_when_email_is_new_or_registered(
     assert response.status_code == 422
     assert field_error(response.text, "username") == "That username is taken; try another."
     assert user_count() == before
-    assert outbox(app) == []
+    assert sent_mail(app) == []
 
 
 def test_signup_mails_existing_owner_and_answers_as_usual_when_email_is_registered(app, world):
     fresh, duplicate = app.test_client(), app.test_client()
     fresh_response = sign_up(fresh, email="someone.new@example.com", username="someonenew")
-    outbox(app).clear()
+    forget_mail(app)
     before = user_count()
 
     response = sign_up(duplicate, email="MEMBER@Example.COM", username="anothername")
@@ -301,7 +302,7 @@ def test_signup_mails_existing_owner_and_answers_as_usual_when_email_is_register
     )
     assert user_count() == before
     assert db.session.scalar(select(User).where(User.username_lower == "anothername")) is None
-    [message] = outbox(app)
+    [message] = sent_mail(app)
     assert message.to == "member@example.com"
     assert message.subject == "Someone tried to sign up with your address"
     assert "/confirm/" not in message.body
@@ -352,7 +353,7 @@ def test_signup_refuses_password_and_writes_nothing_when_weak(app, client, passw
     assert response.status_code == 422
     assert expected in field_error(response.text, "password")
     assert user_count() == before
-    assert outbox(app) == []
+    assert sent_mail(app) == []
 
 
 def test_password_check_refuses_every_common_password_long_enough_to_be_tried(report_figure):
@@ -414,7 +415,7 @@ def test_signup_shows_message_beside_field_when_input_is_invalid(
     assert response.status_code == 422
     assert expected in (field_error(response.text, field) or "")
     assert user_count() == before
-    assert outbox(app) == []
+    assert sent_mail(app) == []
 
 
 def test_resend_confirmation_mails_a_new_link_when_unconfirmed(app, client_as, world):
@@ -626,13 +627,13 @@ def test_remembered_sign_in_ends_at_the_absolute_limit_however_active(app, clien
 
 def test_reset_request_shows_the_same_page_when_address_is_known_or_unknown(app, client, world):
     unknown = request_reset(client, "nobody@example.com")
-    assert outbox(app) == []
+    assert sent_mail(app) == []
 
     known = request_reset(client, "Member@Example.com")
 
     assert known.status_code == unknown.status_code == 200
     assert without_per_response_values(known.text) == without_per_response_values(unknown.text)
-    [message] = outbox(app)
+    [message] = sent_mail(app)
     assert message.to == "member@example.com"
     assert link_in(message).startswith("/password/reset/")
 
@@ -749,7 +750,7 @@ def test_change_email_refuses_beside_field_when_password_is_wrong(app, client_as
 
     assert response.status_code == 422
     assert field_error(response.text, "em-password") == "That is not your current password."
-    assert outbox(app) == []
+    assert sent_mail(app) == []
 
 
 def test_change_email_switches_address_and_tells_old_one_when_new_one_is_confirmed(
@@ -760,7 +761,7 @@ def test_change_email_switches_address_and_tells_old_one_when_new_one_is_confirm
     response = request_email_change(client, "New.Home@Example.com")
 
     assert response.status_code == 302
-    [message] = outbox(app)
+    [message] = sent_mail(app)
     assert message.to == "new.home@example.com"
     link = link_in(message)
     page = client.get(link)

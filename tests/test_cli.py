@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from community.demo_content import DEMO_GROUPS, DEMO_IDEAS, DEMO_SPACES, DEMO_TOPICS, DEMO_USERS
+from community.demo_content import (
+    DEMO_GROUPS,
+    DEMO_IDEAS,
+    DEMO_SPACE_WATCHES,
+    DEMO_SPACES,
+    DEMO_TOPICS,
+    DEMO_USERS,
+)
 from community.extensions import db
 from community.groups.models import Group, GroupRequest, SpaceGroup
 from community.ideas.models import Idea, IdeaStatus, IdeaVote
 from community.moderation.models import AuditEntry
+from community.notifications.models import (
+    MailStatus,
+    Notification,
+    NotificationKind,
+    OutgoingMail,
+    SpaceWatch,
+)
 from community.onboarding.queries import get_settings
 from community.spaces.models import JoinRequest, Space
 from community.topics.models import Post, Topic, TopicKind
@@ -108,3 +122,21 @@ def test_demo_has_groups_opening_closed_spaces_guidelines_and_a_welcome_space(ap
     assert "<strong>Be kind.</strong>" in settings.guidelines_html
     # Made through the services, so the audit log has a story to tell.
     assert db.session.scalar(select(func.count(AuditEntry.id))) >= len(DEMO_GROUPS) * 3
+
+
+def test_demo_has_mentions_a_quote_and_unread_notifications_and_mails_none_of_it(app, database):
+    app.test_cli_runner().invoke(args=["hearth", "demo"])
+    kinds = set(db.session.scalars(select(Notification.kind)))
+    assert {NotificationKind.MENTION, NotificationKind.QUOTE, NotificationKind.REPLY} <= kinds
+    mentioned = db.session.scalar(select(Post).where(Post.body_source.like("%@olu%")))
+    assert 'class="mention"' in mentioned.body_html
+    unread = db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.read_at.is_(None))
+    )
+    assert unread > 0
+    assert db.session.scalar(select(func.count(SpaceWatch.id))) == len(DEMO_SPACE_WATCHES)
+    # The history is not mailed: `make run` prints only what happens from now on.
+    queued = db.session.scalar(
+        select(func.count(OutgoingMail.id)).where(OutgoingMail.status == MailStatus.QUEUED)
+    )
+    assert queued == 0

@@ -10,12 +10,12 @@ from community.errors import Forbidden, NotFound, ValidationFailed
 from community.extensions import db
 from community.groups import services as group_services
 from community.groups.models import Group, GroupMember, GroupRequest, SpaceGroup
-from community.mail import outbox
 from community.moderation.models import AuditAction, AuditEntry
 from community.notifications.models import Notification
 from community.spaces.models import JoinRequestStatus, Visibility
 from tests import factories
 from tests.conftest import count_queries, csrf_token_from, sign_in
+from tests.mail import sent_mail
 
 
 def _post(client, path, data=None):
@@ -261,7 +261,7 @@ def test_member_asks_to_join_and_an_owner_approves_once(app, client_as, world):
     assert decided[0].status is JoinRequestStatus.APPROVED
     assert world.user("member").id in _members_of(group)
     assert _actions().count(AuditAction.GROUP_REQUEST_APPROVE) == 1
-    [mail] = [m for m in outbox(app) if m.to == "member@example.com"]
+    [mail] = [m for m in sent_mail(app) if m.to == "member@example.com"]
     assert "Hi!" in mail.body
     assert f"http://localhost/groups/{group.id}" in mail.body
 
@@ -278,7 +278,7 @@ def test_declining_a_request_tells_the_member_and_adds_nobody(app, client_as, wo
 
     assert response.status_code == 302
     assert world.user("member").id not in _members_of(group)
-    assert "declined" in outbox(app)[-1].body
+    assert "declined" in sent_mail(app)[-1].body
     assert _actions() == [AuditAction.GROUP_REQUEST_DECLINE]
 
 

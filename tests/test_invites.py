@@ -19,12 +19,12 @@ from community.groups import services as group_services
 from community.groups.models import Group, GroupMember
 from community.invites import services as invite_services
 from community.invites.models import INVITE_DEFAULT_DAYS, Invite, InviteUse
-from community.mail import outbox
 from community.moderation.models import AuditAction, AuditEntry
 from community.spaces import services as space_services
 from community.spaces.models import Membership, Visibility
 from tests import factories
 from tests.conftest import count_queries, csrf_token_from, make_test_app, sign_in
+from tests.mail import sent_mail
 
 NEW_LINK = re.compile(r'id="new-link" type="text" readonly value="http://[^/]+(/invite/[^"]+)"')
 
@@ -181,7 +181,7 @@ def test_invite_for_a_signed_out_person_leads_through_sign_up_into_the_space(app
               "password": "a long and lovely passphrase",
               "csrf_token": csrf_token_from(signup_page.text)},
     )  # fmt: skip
-    link = re.search(r"http://localhost(/confirm/\S+)", outbox(app)[-1].body).group(1)
+    link = re.search(r"http://localhost(/confirm/\S+)", sent_mail(app)[-1].body).group(1)
     confirmed = client.post(link, data={"csrf_token": csrf_token_from(client.get(link).text)})
 
     assert confirmed.headers["Location"] == path  # back to the invite after confirming
@@ -417,7 +417,7 @@ def test_invite_by_email_sends_one_message_with_its_own_link_to_each_address(app
 
     assert response.status_code == 200
     assert NEW_LINK.search(response.text) is None  # links went by mail, not on the page
-    messages = outbox(app)
+    messages = sent_mail(app)
     assert sorted(message.to for message in messages) == ["ann@example.com", "bob@example.org"]
     links = {re.search(r"http://localhost(/invite/\S+)", m.body).group(1) for m in messages}
     assert len(links) == 2
@@ -442,7 +442,7 @@ def test_invite_by_email_refuses_a_bad_address_and_keeps_the_text(app, client_as
     assert "“not” is not an e-mail address." in response.text
     assert typed in response.text
     assert _count(Invite) == 0
-    assert outbox(app) == []
+    assert sent_mail(app) == []
 
 
 def test_invite_by_email_refuses_more_addresses_than_allowed(world):
@@ -467,7 +467,7 @@ def test_invite_form_sent_twice_mails_each_address_once(app, client_as, world):
 
     assert first.status_code == second.status_code == 200
     assert "This form was sent already" in second.text
-    assert [message.to for message in outbox(app)] == ["ann@example.com"]
+    assert [message.to for message in sent_mail(app)] == ["ann@example.com"]
     assert _count(Invite) == 1
 
 
@@ -607,4 +607,4 @@ def test_group_owner_invites_into_their_group_from_the_invites_page(app, client_
     assert sent.status_code == 200
     [invite] = db.session.scalars(select(Invite))
     assert (invite.group_id, invite.email, invite.spaces) == (group.id, "friend@example.com", [])
-    assert outbox(app)[-1].subject == "Display groupowner invited you to the group Customers"
+    assert sent_mail(app)[-1].subject == "Display groupowner invited you to the group Customers"

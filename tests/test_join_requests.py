@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from community.errors import Forbidden, NotFound
 from community.extensions import db
-from community.mail import outbox
 from community.spaces import services as space_services
 from community.spaces.models import (
     JoinRequest,
@@ -17,6 +16,7 @@ from community.spaces.models import (
 )
 from tests import factories
 from tests.conftest import csrf_token_from
+from tests.mail import sent_mail
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ def test_join_request_approved_adds_the_member_and_tells_them(app, client_as, wo
     assert join_request.status is JoinRequestStatus.APPROVED
     assert join_request.decided_by_id == world.user("space_moderator").id
     assert client_as("member").get("/s/inner-circle/new").status_code == 200
-    [mail] = [m for m in outbox(app) if m.to == world.user("member").email]
+    [mail] = [m for m in sent_mail(app) if m.to == world.user("member").email]
     assert "approved" in mail.body
     assert "Welcome aboard!" in mail.body
 
@@ -132,7 +132,7 @@ def test_join_request_declined_adds_nobody_and_allows_asking_again(app, world, c
 
     assert join_request.status is JoinRequestStatus.DECLINED
     assert closed.id not in member.member_space_ids
-    assert "declined" in outbox(app)[-1].body
+    assert "declined" in sent_mail(app)[-1].body
     space_services.request_to_join(member, closed, message="Now I am a partner.")
     assert len(_requests(closed, member)) == 2
 
@@ -153,7 +153,7 @@ def test_join_request_double_approval_acts_once(app, world, closed):
     )
     assert memberships == 1
     assert join_request.status is JoinRequestStatus.APPROVED
-    assert len([m for m in outbox(app) if m.to == member.email]) == 1
+    assert len([m for m in sent_mail(app) if m.to == member.email]) == 1
 
 
 @pytest.mark.parametrize(

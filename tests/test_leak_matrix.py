@@ -24,12 +24,15 @@ from community.extensions import db
 from community.groups.models import Group, GroupRequest
 from community.ideas import services as idea_services
 from community.invites.models import Invite
-from community.notifications.models import Notification, NotificationKind
+from community.notifications import outbox as outbox_service
+from community.notifications import preferences as notification_preferences
+from community.notifications.models import EmailFrequency, Notification, NotificationKind
 from community.spaces import services as space_services
 from community.spaces.models import IdeaBoard, JoinRequest, MembershipRole
 from community.topics.models import TopicKind
 from tests import factories
 from tests.conftest import PERSONAS, SPACE_KINDS, csrf_token_from
+from tests.mail import sent_mail
 from tests.test_policy import (
     GROUPS,
     IDEA_NOTES,
@@ -326,6 +329,22 @@ ROUTES: dict[str, Route] = {
         post=anonymous_or_member(anonymous=302, member=404),
     ),
     "notifications.watch": Route(topic, post=acting(READ, 302), data=lambda o: {"level": "muted"}),
+    "notifications.watch_space": Route(
+        slug, post=acting(READ, 302), data=lambda o: {"level": "tracking"}
+    ),
+    "notifications.read_topic": Route(topic, post=acting(READ, 302), data=lambda o: {"up_to": "2"}),
+    # Suggestions for "canary" match the canary members' display names: only members
+    # the persona has seen, and only where the persona reads, may come back.
+    "notifications.mentions": Route(
+        lambda o: {"topic_id": o.topic_id, "q": "canary"}, get=acting(READ, 200)
+    ),
+    "notifications.preferences": Route(
+        nothing,
+        get=anonymous_or_member(anonymous=302, member=200),
+        post=anonymous_or_member(anonymous=302, member=422),
+    ),
+    # A forged token: the same 404 for everyone, changing nothing.
+    "notifications.unsubscribe": Route(bad_token, get=everyone(404), post=everyone(404)),
     "accounts.admin_member": Route(
         lambda o: {"user_id": o.member_id}, get=admin_only(200), post=admin_only(302)
     ),
@@ -480,6 +499,16 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
                 db.session.add(
                     Notification(user_id=user.id, kind=NotificationKind.IDEA_STATUS, topic=idea)
                 )
+                # And one about the space itself (an invite), shown only while the
+                # persona may see the space's listing.
+                db.session.add(
+                    Notification(
+                        user_id=user.id,
+                        kind=NotificationKind.INVITE,
+                        space=world.spaces[kind],
+                        actor=admin,
+                    )
+                )
         db.session.commit()
         notification_id = db.session.scalar(
             sa.select(Notification.id).where(
@@ -511,6 +540,8 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
         canaries[kind] = [marker, f"{marker}BODY", f"{marker}REPLY", f"canary{kind}tag"]
     canaries["closed"].append("Canaryclosed")
     canaries["employee"].append("Canaryemployee")
+    # Employee spaces are not even listed to others: their name is a canary too.
+    canaries["employee"].append(world.spaces["employee"].name)
     return objects, canaries
 
 
@@ -649,3 +680,56 @@ def test_leak_matrix_admin_sees_every_canary_so_the_check_can_fail(world, client
         idea_page = admin.get(f"/t/{objects[kind].idea_id}").get_data(as_text=True)
         assert f"INTERNALNOTE{kind.upper()}" in idea_page
         assert f"CANARY{kind.upper()}IDEA" in notifications
+        assert f"invited you to join <strong>{world.spaces[kind].name}</strong>" in notifications
+    # Mention suggestions in the public topic: the admin has seen the members known
+    # only inside the closed and employee spaces, whom the matrix hides from others.
+    suggestions = admin.get(f"/mentions?topic_id={objects['public'].topic_id}&q=canary").get_json()
+    names = {user["display_name"] for user in suggestions["users"]}
+    assert names == {"Zed Canaryclosed", "Yan Canaryemployee"}
+
+
+def test_leak_matrix_notification_mail_and_digests_hold_only_what_each_persona_reads(
+    app, world, report_figure
+):
+    """Every persona gets mail (at once, daily and weekly) about every space's canary
+    idea, as members who lost access would: what is sent holds no canary of a space
+    they cannot read, and the admin's mail holds all of them (the recall control)."""
+    _objects, canaries = _seed_canaries(world)
+    users = {persona: user for persona, user in world.users.items() if user is not None}
+    for number, (_persona, user) in enumerate(sorted(users.items())):
+        frequency = (EmailFrequency.IMMEDIATELY, EmailFrequency.DAILY, EmailFrequency.WEEKLY)[
+            number % 3
+        ]
+        notification_preferences.set_email_preferences(
+            user, {NotificationKind.IDEA_STATUS: frequency, NotificationKind.INVITE: frequency}
+        )
+    seeded = db.session.scalars(
+        sa.select(Notification.id).where(Notification.user_id.in_([u.id for u in users.values()]))
+    ).all()
+    outbox_service.queue_notification_mail(seeded)
+    db.session.commit()
+    sent = sent_mail(app, now=datetime.now(UTC) + timedelta(days=8))
+
+    leaks, scanned = [], 0
+    for persona, user in users.items():
+        hidden = [
+            canary
+            for column, kind in enumerate(SPACE_KINDS)
+            if not READ[persona][column]
+            for canary in canaries[kind]
+        ]
+        for message in (m for m in sent if m.to == user.email):
+            scanned += 1
+            text = f"{message.subject}\n{message.body}"
+            leaks += [
+                f"{persona}: {canary} in {message.subject!r}" for canary in hidden if canary in text
+            ]
+    admin_mail = "\n".join(m.subject + m.body for m in sent if m.to == users["admin"].email)
+    report_figure(
+        f"FIGURE leak-matrix-mail personas={len(users)} messages={scanned} leaks={len(leaks)}"
+    )
+    assert leaks == []
+    assert scanned >= len(users) - 1  # everyone confirmed got mail (the unconfirmed: none)
+    assert not [m for m in sent if m.to == users["unconfirmed"].email]
+    for kind in SPACE_KINDS:
+        assert f"CANARY{kind.upper()}IDEA" in admin_mail, kind

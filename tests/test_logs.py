@@ -10,9 +10,9 @@ import re
 import pytest
 
 from community.logs import make_handler
-from community.mail import outbox
 from tests import factories
 from tests.conftest import csrf_token_from, sign_in
+from tests.mail import sent_mail
 
 LINE = re.compile(
     r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ level=[A-Z]+ logger=\S+ ip=\S+ user_id=\S+ .*$"
@@ -120,7 +120,7 @@ def test_no_password_session_or_token_reaches_the_log(app, client, world, log_li
     _post(client, "/login", {"login": "logcanary", "password": canary_password + "x"})
     _post(client, "/password/reset", {"email": "logcanary@example.com"})
     secrets = [canary_password]
-    for message in outbox(app):
+    for message in sent_mail(app):
         secrets += re.findall(r"/(?:confirm|password/reset)/([A-Za-z0-9_.-]{20,})", message.body)
     session = client.get_cookie("session")
     if session is not None:

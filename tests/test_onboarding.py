@@ -11,7 +11,6 @@ from community.database import utcnow
 from community.errors import ValidationFailed
 from community.extensions import db
 from community.invites import services as invite_services
-from community.mail import outbox
 from community.moderation.models import AuditAction, AuditEntry
 from community.onboarding import queries as onboarding_queries
 from community.onboarding import services as onboarding_services
@@ -20,6 +19,7 @@ from community.spaces.models import Membership
 from community.topics import services as topic_services
 from tests import factories
 from tests.conftest import count_queries, csrf_token_from, sign_in
+from tests.mail import sent_mail
 
 GUIDELINES = "# Be kind\n\nNo selling in public spaces. <script>alert(1)</script>"
 
@@ -267,7 +267,7 @@ def test_welcome_message_is_mailed_once_and_audited(app, client_as, world):
     second = _post(client, f"/moderation/newcomers/{newcomer.id}/welcome", {"note": "Again"})
 
     assert first.status_code == second.status_code == 302
-    [mail] = [message for message in outbox(app) if message.to == newcomer.email]
+    [mail] = [message for message in sent_mail(app) if message.to == newcomer.email]
     assert "Glad!" in mail.body
     assert "http://localhost/welcome" in mail.body
     assert "http://localhost/guidelines" in mail.body
@@ -289,7 +289,7 @@ def test_welcome_message_waits_for_a_confirmed_address_and_keeps_the_note(app, c
     assert response.status_code == 422
     assert "A note has at most 1,000 characters." in response.text
     assert "x" * 1100 in response.text
-    assert outbox(app) == []
+    assert sent_mail(app) == []
 
 
 def test_newcomers_page_query_count_is_the_same_for_5_and_30_newcomers(client_as, world, database):

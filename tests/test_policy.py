@@ -15,6 +15,7 @@ from community.accounts.models import AnonymousViewer, TrustLevel, User
 from community.extensions import db
 from community.groups import services as group_services
 from community.groups.models import Group
+from community.notifications.models import Notification, NotificationKind
 from community.spaces import services as space_services
 from community.spaces.models import IdeaBoard, Space, Visibility
 from community.topics import services as topic_services
@@ -175,6 +176,10 @@ def test_policy_matrix_space_actions(world, persona, kind):
     assert policy.can_pin_topic(viewer, topic) is MODERATE[persona][column]
     assert policy.can_lock_topic(viewer, topic) is MODERATE[persona][column]
     assert policy.can_see_space_listing(viewer, space) is LISTED[persona][column]
+    # Choosing a watch level for the space: signed-in readers.
+    assert policy.can_watch_space(viewer, space) is (
+        READ[persona][column] and persona != "anonymous"
+    )
 
 
 @pytest.mark.parametrize(("persona", "kind"), CASES)
@@ -439,3 +444,76 @@ def test_group_member_loses_the_space_when_the_group_no_longer_opens_it(world):
     group_services.revoke_space(world.user("admin"), group, closed)
 
     assert policy.can_read_space(member, closed) is False
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_visible_notifications_clause_agrees_with_can_see_notification(world, persona):
+    """Pages, counts and e-mail filter notifications with the clause; it must match."""
+    viewer = _viewer(world, persona)
+    admin = world.user("admin")
+    recipient = world.user(persona) or world.user("member")
+    unlisted = factories.make_space(visibility=Visibility.CLOSED, is_listed=False)
+    deleted = factories.make_topic(world.spaces["public"], author=admin)
+    topic_services.delete_post(
+        admin, db.session.scalar(select(Post).where(Post.topic_id == deleted.id))
+    )
+    targets = [
+        {"topic": factories.make_topic(space, author=admin)} for space in world.spaces.values()
+    ]
+    targets += [{"space": space} for space in [*world.spaces.values(), unlisted]]
+    targets += [{"topic": deleted}, {}]
+    notifications = [
+        Notification(user_id=recipient.id, kind=NotificationKind.INVITE, **target)
+        for target in targets
+    ]
+    # Someone else's notification is never the viewer's.
+    notifications.append(
+        Notification(user_id=admin.id if recipient.id != admin.id else world.user("member").id,
+                     kind=NotificationKind.MODERATOR_MESSAGE)
+    )  # fmt: skip
+    db.session.add_all(notifications)
+    db.session.commit()
+
+    in_sql = set(
+        db.session.scalars(
+            select(Notification.id).where(policy.visible_notifications_clause(viewer))
+        )
+    )
+    in_python = {n.id for n in notifications if policy.can_see_notification(viewer, n)}
+    assert in_sql == in_python
+    if persona != "anonymous":
+        assert in_sql  # the message to them alone at least
+
+
+#                    sees the public poster, the closed-only poster, the employee-only one
+SEEN_MEMBERS = {
+    "anonymous":       (N, N, N),
+    "unconfirmed":     (Y, N, N),
+    "member":          (Y, N, N),
+    "closed_member":   (Y, Y, N),
+    "group_member":    (Y, Y, N),
+    "employee":        (Y, N, Y),
+    "space_moderator": (Y, Y, N),
+    "moderator":       (Y, N, N),
+    "admin":           (Y, Y, Y),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_seen_members_clause_names_only_authors_of_posts_the_viewer_may_read(world, persona):
+    viewer = _viewer(world, persona)
+    posters = []
+    for kind in SPACE_KINDS:
+        poster = factories.make_user(username=f"poster{kind}", is_employee=kind == "employee")
+        if kind == "closed":
+            space_services.add_member(world.user("admin"), world.spaces[kind], poster)
+        factories.make_topic(world.spaces[kind], author=poster)
+        posters.append(poster)
+    seen = set(
+        db.session.scalars(
+            select(User.id).where(
+                User.id.in_([poster.id for poster in posters]), policy.seen_members_clause(viewer)
+            )
+        )
+    )
+    assert tuple(poster.id in seen for poster in posters) == SEEN_MEMBERS[persona]

@@ -27,7 +27,6 @@ from community.extensions import db
 from community.groups.models import Group
 from community.invites import services as invite_services
 from community.invites.models import Invite
-from community.mail import outbox
 from community.notifications.models import Notification, NotificationKind
 from community.spaces import services as space_services
 from community.spaces.models import JoinRequest
@@ -36,6 +35,7 @@ from community.topics.models import Post, Topic
 from config import BASE_DIR, ProductionConfig
 from tests import factories
 from tests.conftest import World, csrf_token_from, make_test_app
+from tests.mail import forget_mail, sent_mail
 
 # The tables the CSRF check names; the checksum covers every table in the metadata.
 GUARDED_TABLES = ("users", "spaces", "topics", "posts", "memberships", "post_revisions")
@@ -138,14 +138,17 @@ def mailed_tokens(app: Flask, world: World) -> dict[str, str]:
         account_services.request_email_change(
             member, password=factories.PASSWORD, new_email="member.renamed@example.com"
         )
+    # A reply to the member's topic: its e-mail carries an unsubscribe link.
+    topic = factories.make_topic(world.spaces["public"], author=member, title="Mailed topic")
+    factories.make_reply(topic, author=world.user("employee"))
     adapter = app.url_map.bind("localhost")
     tokens = {}
-    for message in outbox(app):
+    for message in sent_mail(app):
         for path in re.findall(r"http://localhost(/\S+)", message.body):
-            endpoint, values = adapter.match(path)
+            endpoint, values = adapter.match(urlsplit(path).path)
             if "token" in values:
                 tokens[endpoint] = values["token"]
-    outbox(app).clear()
+    forget_mail(app)
     # Invite links are handed over by their creator, not mailed; a real one all the same.
     tokens["invites.accept"] = invite_services.create_invites(
         world.user("admin"), spaces=[world.spaces["closed"]], max_uses=5

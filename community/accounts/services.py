@@ -30,9 +30,9 @@ from community.accounts.models import (
 from community.database import utcnow
 from community.errors import ValidationFailed
 from community.extensions import db
-from community.mail import send_mail
 from community.moderation.audit import record_audit
 from community.moderation.models import AuditAction, AuditTarget
+from community.notifications.outbox import queue_mail
 
 log = logging.getLogger(__name__)
 # zxcvbn raises on longer input (its own guard against slow matching).
@@ -182,32 +182,44 @@ def register_user(*, email: str, username: str, display_name: str, password: str
         if find_user_by_login(username) is not None:
             raise ValidationFailed("username", "That username is taken; try another.") from error
         _tell_owner_of_existing_account(email)
+        db.session.commit()
         return None
     log.info("account.signup user_id=%s", user.id)
     send_confirmation(user)
+    db.session.commit()
     return user
 
 
 def _tell_owner_of_existing_account(email: str) -> None:
-    send_mail(
+    queue_mail(
         email,
         "Someone tried to sign up with your address",
         "Someone (perhaps you) tried to create a Hearth account with this e-mail address,\n"
         "but it already has one. To get into it, reset your password:\n\n"
         f"{_external('accounts.reset_request')}\n\n"
         "If it was not you, you can ignore this message.",
+        user=find_user_by_email(email),
     )
 
 
 def send_confirmation(user: User) -> None:
+    """Queue the confirmation link; the caller commits (the link goes out then)."""
     token = tokens.make_token(tokens.CONFIRM_EMAIL, {"uid": user.id, "email": user.email})
-    send_mail(
+    queue_mail(
         user.email,
         "Confirm your e-mail address",
         f"Hello {user.display_name},\n\nconfirm your address to start posting:\n\n"
         f"{_external('accounts.confirm', token=token)}\n\n"
         "The link works for three days.",
+        user=user,
     )
+
+
+def resend_confirmation(user: User) -> None:
+    """Send the confirmation link again (the member asked for it)."""
+    send_confirmation(user)
+    db.session.commit()
+    log.info("account.confirmation_resent user_id=%s", user.id)
 
 
 def confirm_email(token: str) -> User | None:
@@ -285,13 +297,15 @@ def request_password_reset(email: str) -> None:
         tokens.RESET_PASSWORD,
         {"uid": user.id, "pw": tokens.password_fingerprint(user.password_hash)},
     )
-    send_mail(
+    queue_mail(
         user.email,
         "Reset your password",
         f"Hello {user.display_name},\n\nchoose a new password here:\n\n"
         f"{_external('accounts.reset_password', token=token)}\n\n"
         "The link works once, for one hour. If you did not ask, ignore this message.",
+        user=user,
     )
+    db.session.commit()
     log.info("account.reset_requested user_id=%s", user.id)
 
 
@@ -364,13 +378,15 @@ def request_email_change(user: User, *, password: str, new_email: str) -> str:
     token = tokens.make_token(
         tokens.CHANGE_EMAIL, {"uid": user.id, "old": user.email, "new": new_email}
     )
-    send_mail(
+    queue_mail(
         new_email,
         "Confirm your new e-mail address",
         f"Hello {user.display_name},\n\nconfirm this as your new Hearth address:\n\n"
         f"{_external('accounts.confirm_email_change', token=token)}\n\n"
         "The link works for three days.",
+        user=user,
     )
+    db.session.commit()
     log.info("account.email_change_requested user_id=%s", user.id)
     return new_email
 
@@ -397,17 +413,19 @@ def confirm_email_change(token: str) -> User:
     user.email = new_email
     user.email_confirmed_at = utcnow()
     _derive_employee_from_address(user)
+    # The old address hears of it in the same transaction: no change goes untold.
+    queue_mail(
+        old_email,
+        "Your Hearth e-mail address was changed",
+        f"Hello {user.display_name},\n\nyour account's address is now {new_email}.\n"
+        "If you did not do this, reset your password at once.",
+        user=user,
+    )
     try:
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
         raise ValidationFailed(None, "That address now belongs to another account.") from error
-    send_mail(
-        old_email,
-        "Your Hearth e-mail address was changed",
-        f"Hello {user.display_name},\n\nyour account's address is now {new_email}.\n"
-        "If you did not do this, reset your password at once.",
-    )
     log.info("account.email_changed user_id=%s", user.id)
     return user
 

@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 CONFIRM_EMAIL = "confirm-email"
 RESET_PASSWORD = "reset-password"  # noqa: S105 - a salt name, not a secret
 CHANGE_EMAIL = "change-email"
+UNSUBSCRIBE = "unsubscribe"
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -27,8 +28,11 @@ def make_token(purpose: str, payload: dict[str, Any]) -> str:
     return _serializer(purpose).dumps(payload)
 
 
-def read_token(purpose: str, token: str, *, max_age: int) -> dict[str, Any] | None:
-    """The payload, or None for a forged, tampered, expired or malformed token."""
+def read_token(purpose: str, token: str, *, max_age: int | None) -> dict[str, Any] | None:
+    """The payload, or None for a forged, tampered, expired or malformed token.
+
+    ``max_age=None`` accepts any age (unsubscribe links must work in old mail).
+    """
     try:
         payload = _serializer(purpose).loads(token, max_age=max_age)
     except BadSignature:  # SignatureExpired is a subclass
@@ -38,3 +42,9 @@ def read_token(purpose: str, token: str, *, max_age: int) -> dict[str, Any] | No
 
 def password_fingerprint(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()[:20]
+
+
+def email_fingerprint(email: str) -> str:
+    """Binds a token to the address it was mailed to: it stops working once the
+    account's address changes."""
+    return hashlib.sha256(email.lower().encode()).hexdigest()[:20]

@@ -90,7 +90,7 @@ def _after_sign_in(*, is_first: bool) -> str:
 @ratelimit.confirmation_mail
 def resend_confirmation() -> ResponseReturnValue:
     if not current_user.is_confirmed:
-        services.send_confirmation(current_user)
+        services.resend_confirmation(current_user)
         flash(f"We sent a new confirmation link to {current_user.email}.", "info")
     return redirect(safe_next_url(request.form.get("next")) or url_for("spaces.home"))
 

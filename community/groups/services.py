@@ -22,10 +22,11 @@ from community.groups.models import (
     GroupRequest,
     SpaceGroup,
 )
-from community.mail import external_url, send_mail
+from community.mail import external_url
 from community.moderation.audit import record_audit
 from community.moderation.models import AuditAction, AuditTarget
-from community.spaces.models import JoinRequestStatus, Space, Visibility
+from community.notifications.outbox import queue_mail
+from community.spaces.models import Space, Visibility
 from community.spaces.services import decide_pending_request
 
 log = logging.getLogger(__name__)
@@ -291,6 +292,7 @@ def decide_group_request(
         reason=note,
         detail=f"group={group.id}",
     )
+    _tell_requester(group_request, is_approved=is_approved, note=note)
     db.session.commit()
     db.session.refresh(group_request)
     _forget_groups(member)
@@ -298,13 +300,13 @@ def decide_group_request(
         "group.request_decided actor_id=%s request_id=%s approved=%s",
         actor.id, group_request.id, is_approved,
     )  # fmt: skip
-    _tell_requester(group_request)
     return group_request
 
 
-def _tell_requester(group_request: GroupRequest) -> None:
+def _tell_requester(group_request: GroupRequest, *, is_approved: bool, note: str) -> None:
+    """Queue the decision for the requester, in the deciding transaction."""
     group = group_request.group
-    if group_request.status is JoinRequestStatus.APPROVED:
+    if is_approved:
         subject = f"You are now in {group.name}"
         body = (
             f"Your request to join the group {group.name} was approved:\n\n"
@@ -313,6 +315,6 @@ def _tell_requester(group_request: GroupRequest) -> None:
     else:
         subject = f"Your request to join {group.name}"
         body = f"The owners of {group.name} declined your request to join."
-    if group_request.note:
-        body += f"\n\nTheir note:\n{group_request.note}"
-    send_mail(group_request.user.email, subject, body)
+    if note:
+        body += f"\n\nTheir note:\n{note}"
+    queue_mail(group_request.user.email, subject, body, user=group_request.user)

@@ -198,7 +198,8 @@ def set_idea_status(
         space=topic.space,
         detail=f"{idea.status}->{status}" + (" response" if response else ""),
     )
-    if status is not idea.status:
+    is_new_status = status is not idea.status
+    if is_new_status:
         idea.status = status
         idea.status_changed_at = now
     if idea.first_response_at is None:
@@ -206,8 +207,12 @@ def set_idea_status(
     if status is IdeaStatus.SHIPPED and idea.shipped_at is None:
         idea.shipped_at = now
     db.session.flush()
+    # Followers hear of a new status, or of a response that leaves the status as it was.
     notifications.notify_watchers(
-        topic, NotificationKind.IDEA_STATUS, actor=actor, detail=status.value
+        topic,
+        NotificationKind.IDEA_STATUS if is_new_status else NotificationKind.IDEA_RESPONSE,
+        actor=actor,
+        detail=status.value,
     )
     db.session.commit()
     log.info(

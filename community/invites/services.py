@@ -33,9 +33,10 @@ from community.invites.models import (
     InviteUse,
     hash_token,
 )
-from community.mail import external_url, send_mail
+from community.mail import external_url
 from community.moderation.audit import record_audit
 from community.moderation.models import AuditAction, AuditTarget
+from community.notifications.outbox import queue_mail
 from community.spaces.models import Membership, Space
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def create_invites(
     except IntegrityError:
         db.session.rollback()
         return _made_by_submission(actor, submission_token)
-    for invite, _token in made:
+    for invite, token in made:
         record_audit(
             actor,
             AuditAction.INVITE_CREATE,
@@ -136,15 +137,15 @@ def create_invites(
             space=spaces[0] if len(spaces) == 1 else None,
             detail=_grant_detail(invite, days),
         )
+        if invite.email:
+            # Queued with the invite: committed together, or neither.
+            _mail_invite(actor, invite, token)
     db.session.commit()
     log.info(
         "invite.created actor_id=%s invites=%s spaces=%s group_id=%s employee=%s emailed=%s",
         actor.id, len(made), [space.id for space in spaces], invite.group_id, is_employee,
         bool(addresses),
     )  # fmt: skip
-    for invite, token in made:
-        if invite.email:
-            _mail_invite(actor, invite, token)
     return MadeInvites(
         invites=[invite for invite, _token in made],
         link_token=None if addresses else made[0][1],
@@ -193,7 +194,7 @@ def describe_grants(invite: Invite) -> str:
 
 def _mail_invite(actor: User, invite: Invite, token: str) -> None:
     what = describe_grants(invite)
-    send_mail(
+    queue_mail(
         invite.email,
         f"{actor.display_name} invited you to {what}",
         f"Hello,\n\n{actor.display_name} invited you to join {what} on Hearth.\n\n"

@@ -1,9 +1,13 @@
-"""Telling members what happened: notifications and watch levels.
+"""Telling members what happened: notifications, watch levels and read positions.
 
 Recipients are chosen in SQL with ``policy.space_readers_clause``, so a member who
-may not read a topic is never notified of it; and the pages that show notifications
-filter them again with the reader's clause, so losing access to a space later hides
-what was already sent.
+may not read a topic is never notified of it; the pages and e-mails that show
+notifications filter them again with ``policy.visible_notifications_clause``, so
+losing access to a space later hides what was already sent. Each notification's
+e-mail (when the member wants it at once) is queued in the same transaction.
+
+Other domains tell a member of something with ``notify_member``; posts notify
+through ``notify_post``; ideas through ``notify_watchers``.
 """
 
 from __future__ import annotations
@@ -11,20 +15,37 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from sqlalchemy import Integer, String, and_, insert, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from community import policy
 from community.accounts.models import User
 from community.database import utcnow
-from community.errors import NotFound
+from community.errors import NotFound, ValidationFailed
 from community.extensions import db
+from community.notifications import outbox
 from community.notifications.models import (
+    DETAIL_MAX_LENGTH,
     Notification,
     NotificationKind,
+    SpaceWatch,
+    TopicRead,
     TopicWatch,
     WatchLevel,
 )
+from community.spaces.models import Space
 from community.topics.models import Post, Topic
 
 log = logging.getLogger(__name__)
@@ -33,30 +54,81 @@ log = logging.getLogger(__name__)
 # --- watching ------------------------------------------------------------------------
 
 
-def watch_level(user: User, topic: Topic) -> WatchLevel:
+def space_watch_level(user: User, space: Space) -> WatchLevel:
     if not user.is_authenticated:
         return WatchLevel.NORMAL
     level = db.session.scalar(
-        select(TopicWatch.level).where(
-            TopicWatch.topic_id == topic.id, TopicWatch.user_id == user.id
+        select(SpaceWatch.level).where(
+            SpaceWatch.space_id == space.id, SpaceWatch.user_id == user.id
         )
     )
     return level or WatchLevel.NORMAL
 
 
+def watch_level(user: User, topic: Topic) -> WatchLevel:
+    """The level that decides for this topic: its own, else its space's, else normal
+    (one query)."""
+    if not user.is_authenticated:
+        return WatchLevel.NORMAL
+    own = select(TopicWatch.level).where(
+        TopicWatch.topic_id == topic.id, TopicWatch.user_id == user.id
+    )
+    of_space = select(SpaceWatch.level).where(
+        SpaceWatch.space_id == topic.space_id, SpaceWatch.user_id == user.id
+    )
+    level = db.session.scalar(
+        select(func.coalesce(own.scalar_subquery(), of_space.scalar_subquery()))
+    )
+    return WatchLevel(level) if level else WatchLevel.NORMAL
+
+
 def set_watch_level(actor: User, topic: Topic, level: WatchLevel) -> WatchLevel:
     """The member's own choice for a topic: replaces any level set before."""
     policy.require_watch_topic(actor, topic)
-    updated = db.session.execute(
-        update(TopicWatch)
-        .where(TopicWatch.topic_id == topic.id, TopicWatch.user_id == actor.id)
-        .values(level=level)
-    ).rowcount
-    if not updated:
-        _insert_watch(topic.id, actor.id, level)
+    _upsert_level(TopicWatch, TopicWatch.topic_id, topic.id, actor.id, level)
     db.session.commit()
     log.info("topic.watch user_id=%s topic_id=%s level=%s", actor.id, topic.id, level)
     return level
+
+
+def set_space_watch_level(actor: User, space: Space, level: WatchLevel) -> WatchLevel:
+    """The member's level for every topic of the space without a level of its own."""
+    policy.require_watch_space(actor, space)
+    _upsert_level(SpaceWatch, SpaceWatch.space_id, space.id, actor.id, level)
+    db.session.commit()
+    log.info("space.watch user_id=%s space_id=%s level=%s", actor.id, space.id, level)
+    return level
+
+
+def _upsert_level(
+    model: type[TopicWatch] | type[SpaceWatch],
+    column: object,
+    target_id: int,
+    user_id: int,
+    level: WatchLevel,
+) -> None:
+    updated = db.session.execute(
+        update(model).where(column == target_id, model.user_id == user_id).values(level=level)
+    ).rowcount
+    if updated:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.execute(
+                insert(model).values(
+                    {
+                        column.key: target_id,
+                        "user_id": user_id,
+                        "level": level,
+                        "created_at": utcnow(),
+                    }
+                )
+            )
+    except IntegrityError:
+        # A concurrent request inserted it first: this choice is the later one.
+        db.session.execute(
+            update(model).where(column == target_id, model.user_id == user_id).values(level=level)
+        )
 
 
 def follow_unless_chosen(user_id: int, topic_id: int) -> None:
@@ -95,7 +167,115 @@ def copy_watchers(from_topic_id: int, to_topic_id: int) -> int:
     return len(user_ids)
 
 
+def effective_level(topic: Topic) -> ColumnElement[str]:
+    """SQL over ``User``: each member's level for the topic (its own, else its
+    space's, else normal)."""
+    own = (
+        select(TopicWatch.level)
+        .where(TopicWatch.topic_id == topic.id, TopicWatch.user_id == User.id)
+        .scalar_subquery()
+    )
+    of_space = (
+        select(SpaceWatch.level)
+        .where(SpaceWatch.space_id == topic.space_id, SpaceWatch.user_id == User.id)
+        .scalar_subquery()
+    )
+    return func.coalesce(own, of_space, WatchLevel.NORMAL.value)
+
+
+# --- read positions ---------------------------------------------------------------------
+
+
+def mark_topic_read(user: User, topic: Topic, post_number: int) -> None:
+    """Move the member's read position forward to ``post_number`` (never back). No
+    commit: replying records it in the reply's transaction."""
+    post_number = max(0, min(post_number, topic.last_post_number))
+    now = utcnow()
+    moved = db.session.execute(
+        update(TopicRead)
+        .where(TopicRead.topic_id == topic.id, TopicRead.user_id == user.id)
+        .values(
+            last_read_post_number=case(
+                (TopicRead.last_read_post_number < post_number, post_number),
+                else_=TopicRead.last_read_post_number,
+            ),
+            updated_at=now,
+        )
+    ).rowcount
+    if moved:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.execute(
+                insert(TopicRead).values(
+                    topic_id=topic.id,
+                    user_id=user.id,
+                    last_read_post_number=post_number,
+                    updated_at=now,
+                )
+            )
+    except IntegrityError:
+        pass  # a concurrent request recorded a position; the next read moves it
+
+
+def read_topic(actor: User, topic: Topic, *, up_to: int) -> None:
+    """The member read the topic's posts up to ``up_to``: its count of new posts in
+    lists goes down."""
+    policy.require_watch_topic(actor, topic)
+    mark_topic_read(actor, topic, up_to)
+    db.session.commit()
+
+
 # --- sending -------------------------------------------------------------------------
+
+
+def _tell(
+    kind: NotificationKind,
+    topic: Topic,
+    *,
+    recipients: ColumnElement[bool],
+    actor: User | None,
+    post: Post | None = None,
+    detail: str = "",
+) -> int:
+    """Notify every member ``recipients`` picks who may read the topic and has not
+    muted it, except the actor, and queue the e-mails they want at once. One member
+    hears of one post once. One INSERT ... SELECT; no commit: the notification lands
+    in the transaction of the event it reports."""
+    detail = detail[:DETAIL_MAX_LENGTH]
+    chosen = select(
+        User.id,
+        # Typed, so PostgreSQL knows what each bound value is inside a SELECT list.
+        literal(kind.value, String),
+        literal(topic.id, Integer),
+        literal(post.id if post is not None else None, Integer),
+        literal(actor.id if actor is not None else None, Integer),
+        literal(detail, String),
+        literal(utcnow(), Notification.created_at.type),
+    ).where(
+        recipients,
+        policy.space_readers_clause(topic.space),
+        effective_level(topic) != WatchLevel.MUTED.value,
+    )
+    if actor is not None:
+        chosen = chosen.where(User.id != actor.id)
+    if post is not None:
+        chosen = chosen.where(
+            ~exists().where(Notification.post_id == post.id, Notification.user_id == User.id)
+        )
+    ids = list(
+        db.session.scalars(
+            insert(Notification)
+            .from_select(
+                ["user_id", "kind", "topic_id", "post_id", "actor_id", "detail", "created_at"],
+                chosen,
+            )
+            .returning(Notification.id)
+        )
+    )
+    outbox.queue_notification_mail(ids)
+    log.info("notification.sent kind=%s topic_id=%s recipients=%s", kind, topic.id, len(ids))
+    return len(ids)
 
 
 def notify_watchers(
@@ -106,80 +286,143 @@ def notify_watchers(
     post: Post | None = None,
     detail: str = "",
     levels: Iterable[WatchLevel] = (WatchLevel.WATCHING,),
-    also_user_ids: Iterable[int] = (),
 ) -> int:
-    """Notify the topic's watchers at ``levels`` (and ``also_user_ids`` unless they
-    muted the topic) who may read it, except the actor. One INSERT ... SELECT; no
-    commit: the notification lands in the transaction of the event it reports."""
-    watchers = select(TopicWatch.user_id).where(
-        TopicWatch.topic_id == topic.id, TopicWatch.level.in_(list(levels))
-    )
-    muted = select(TopicWatch.user_id).where(
-        TopicWatch.topic_id == topic.id, TopicWatch.level == WatchLevel.MUTED
-    )
-    wanted = [User.id.in_(watchers)]
-    extra = sorted(set(also_user_ids))
-    if extra:
-        wanted.append(and_(User.id.in_(extra), User.id.not_in(muted)))
-    recipients = select(
-        User.id,
-        # Typed, so PostgreSQL knows what each bound value is inside a SELECT list.
-        literal(kind.value, String),
-        literal(topic.id, Integer),
-        literal(post.id if post is not None else None, Integer),
-        literal(actor.id if actor is not None else None, Integer),
-        literal(detail, String),
-        literal(utcnow(), Notification.created_at.type),
-    ).where(or_(*wanted), policy.space_readers_clause(topic.space))
-    if actor is not None:
-        recipients = recipients.where(User.id != actor.id)
-    count = db.session.execute(
-        insert(Notification).from_select(
-            ["user_id", "kind", "topic_id", "post_id", "actor_id", "detail", "created_at"],
-            recipients,
-        )
-    ).rowcount
-    log.info("notification.sent kind=%s topic_id=%s recipients=%s", kind, topic.id, count)
-    return count
-
-
-def notify_reply(actor: User, topic: Topic, post: Post) -> None:
-    """A new post: its topic's author hears of it, watchers of the topic too."""
-    notify_watchers(
+    """Notify the topic's watchers at ``levels`` (the topic's own level, else the
+    space's) who may read it, except the actor. No commit."""
+    return _tell(
+        kind,
         topic,
-        NotificationKind.WATCHED_POST,
+        recipients=effective_level(topic).in_([level.value for level in levels]),
         actor=actor,
         post=post,
-        levels=(WatchLevel.WATCHING,),
+        detail=detail,
     )
-    author_id = topic.author_id
-    if author_id is None or author_id == actor.id:
-        return
-    already_told = select(Notification.id).where(
-        Notification.user_id == author_id, Notification.post_id == post.id
+
+
+def _tell_users(
+    kind: NotificationKind, topic: Topic, user_ids: Iterable[int], *, actor: User, post: Post
+) -> int:
+    user_ids = sorted(set(user_ids))
+    if not user_ids:
+        return 0
+    return _tell(kind, topic, recipients=User.id.in_(user_ids), actor=actor, post=post)
+
+
+def notify_post(
+    actor: User,
+    topic: Topic,
+    post: Post,
+    *,
+    mentioned: Iterable[str] = (),
+    quoted: Iterable[tuple[int, int]] = (),
+) -> None:
+    """A new post: tell, once each and in this order, the authors it quotes, the
+    members it mentions, the topic's author (for a reply) and the watchers. No commit.
+    """
+    notify_post_edit(actor, topic, post, mentioned=mentioned, quoted=quoted)
+    if not post.is_first and topic.author_id is not None:
+        _tell_users(NotificationKind.REPLY, topic, [topic.author_id], actor=actor, post=post)
+    notify_watchers(topic, NotificationKind.WATCHED_POST, actor=actor, post=post)
+
+
+def notify_post_edit(
+    actor: User,
+    topic: Topic,
+    post: Post,
+    *,
+    mentioned: Iterable[str] = (),
+    quoted: Iterable[tuple[int, int]] = (),
+) -> None:
+    """Tell the authors a post quotes and the members it mentions (on an edit: those
+    it newly quotes or mentions; nobody hears of one post twice). No commit."""
+    _tell_users(
+        NotificationKind.QUOTE, topic, quoted_authors(actor, quoted), actor=actor, post=post
     )
-    if db.session.scalar(already_told) is None:
-        notify_watchers(
-            topic,
-            NotificationKind.REPLY,
-            actor=actor,
-            post=post,
-            levels=(),
-            also_user_ids=(author_id,),
+    _tell_users(NotificationKind.MENTION, topic, mentioned_ids(mentioned), actor=actor, post=post)
+
+
+def mentioned_ids(usernames: Iterable[str]) -> list[int]:
+    names = sorted({name.lower() for name in usernames})
+    if not names:
+        return []
+    return list(db.session.scalars(select(User.id).where(User.username_lower.in_(names))))
+
+
+def quoted_authors(actor: User, quoted: Iterable[tuple[int, int]]) -> list[int]:
+    """Authors of the quoted posts the actor may read (a quote of something they
+    cannot see tells nobody anything)."""
+    pairs = sorted(set(quoted))
+    if not pairs:
+        return []
+    statement = (
+        select(Post.author_id)
+        .join(Topic, Topic.id == Post.topic_id)
+        .where(
+            tuple_(Post.topic_id, Post.post_number).in_(pairs),
+            Post.deleted_at.is_(None),
+            Post.author_id.is_not(None),
+            policy.visible_topics_clause(actor),
         )
+    )
+    return [author_id for author_id in db.session.scalars(statement) if author_id is not None]
 
 
 def notify_answer_accepted(actor: User, topic: Topic, post: Post) -> None:
     if post.author_id is None or post.author_id == actor.id:
         return
-    notify_watchers(
-        topic,
+    _tell(
         NotificationKind.ANSWER_ACCEPTED,
+        topic,
+        recipients=User.id == post.author_id,
         actor=actor,
         post=post,
-        levels=(),
-        also_user_ids=(post.author_id,),
     )
+
+
+def notify_member(
+    recipient: User,
+    kind: NotificationKind,
+    *,
+    actor: User | None = None,
+    space: Space | None = None,
+    topic: Topic | None = None,
+    post: Post | None = None,
+    detail: str = "",
+) -> Notification | None:
+    """Tell one member of something; the one function other domains call.
+
+    The notification points at a topic (shown while the recipient may read it), or
+    else a space (shown while they may see its listing), or nothing (a message to
+    them alone, such as a moderator's). ``detail`` is a short text for them (at most
+    DETAIL_MAX_LENGTH characters), never content copied from a space. Nobody is told
+    of what they may not see: then nothing happens and None comes back. The e-mail
+    they want at once is queued. No commit: the caller commits with its event.
+    """
+    if topic is not None:
+        space = topic.space
+        allowed = policy.can_read_topic(recipient, topic) and not topic.is_deleted
+    elif space is not None:
+        allowed = policy.can_see_space_listing(recipient, space)
+    else:
+        allowed = recipient.is_authenticated
+    if not allowed or (actor is not None and actor.id == recipient.id):
+        log.info("notification.withheld kind=%s user_id=%s", kind, recipient.id)
+        return None
+    notification = Notification(
+        user_id=recipient.id,
+        kind=kind,
+        topic_id=topic.id if topic is not None else None,
+        space_id=space.id if space is not None and topic is None else None,
+        post_id=post.id if post is not None else None,
+        actor_id=actor.id if actor is not None else None,
+        detail=(detail or "")[:DETAIL_MAX_LENGTH],
+        created_at=utcnow(),
+    )
+    db.session.add(notification)
+    db.session.flush()
+    outbox.queue_notification_mail([notification.id])
+    log.info("notification.sent kind=%s user_id=%s", kind, recipient.id)
+    return notification
 
 
 # --- reading -------------------------------------------------------------------------
@@ -203,3 +446,10 @@ def mark_all_read(viewer: User) -> int:
     db.session.commit()
     log.info("notification.all_read user_id=%s count=%s", viewer.id, count)
     return count
+
+
+def check_level(value: str | None) -> WatchLevel:
+    try:
+        return WatchLevel(value)
+    except ValueError:
+        raise ValidationFailed("level", "Choose one of the levels in the list.") from None

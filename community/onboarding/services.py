@@ -13,10 +13,11 @@ from community.accounts.models import User
 from community.database import utcnow
 from community.errors import ValidationFailed
 from community.extensions import db
-from community.mail import external_url, send_mail
+from community.mail import external_url
 from community.markdown import render_markdown
 from community.moderation.audit import record_audit
 from community.moderation.models import AuditAction, AuditTarget
+from community.notifications.outbox import queue_mail
 from community.onboarding import queries
 from community.onboarding.models import (
     GUIDELINES_MAX_LENGTH,
@@ -138,11 +139,10 @@ def send_welcome_message(actor: User, member: User, *, note: str = "") -> bool:
     record_audit(
         actor, AuditAction.MEMBER_WELCOME, target_type=AuditTarget.MEMBER, target_id=member.id
     )
+    # A personal letter with the newcomer's first links, queued with the change.
+    _mail_welcome(actor, member, note)
     db.session.commit()
     log.info("onboarding.welcomed actor_id=%s user_id=%s", actor.id, member.id)
-    # By e-mail for now; with the in-app notifications outbox this becomes a
-    # notification to the member as well.
-    _mail_welcome(actor, member, note)
     return True
 
 
@@ -164,4 +164,4 @@ def _mail_welcome(actor: User, member: User, note: str) -> None:
             f"{settings.welcome_space.name}: "
             f"{external_url('spaces.show', slug=settings.welcome_space.slug)}"
         )
-    send_mail(member.email, f"Welcome, {member.display_name}", "\n".join(lines))
+    queue_mail(member.email, f"Welcome, {member.display_name}", "\n".join(lines), user=member)

@@ -13,9 +13,10 @@ from community.accounts.models import User
 from community.database import utcnow
 from community.errors import ValidationFailed
 from community.extensions import db
-from community.mail import send_mail
 from community.moderation.audit import record_audit
 from community.moderation.models import AuditAction, AuditTarget
+from community.notifications import services as notifications
+from community.notifications.models import NotificationKind
 from community.spaces.models import (
     IDEA_VOTE_BUDGET_MAX,
     JOIN_MESSAGE_MAX_LENGTH,
@@ -288,6 +289,8 @@ def decide_join_request(
     # moderators let this person in, whatever becomes of the group.
     if is_approved and space.id not in {m.space_id for m in member.memberships}:
         db.session.add(Membership(space_id=space.id, user_id=member.id))
+        db.session.flush()
+        db.session.expire(member, ["memberships"])
     record_audit(
         actor,
         AuditAction.JOIN_REQUEST_APPROVE if is_approved else AuditAction.JOIN_REQUEST_DECLINE,
@@ -296,13 +299,21 @@ def decide_join_request(
         space=space,
         reason=note,
     )
+    # The requester hears of it in-app (and by e-mail, as they choose), in this
+    # transaction; the moderators' note is written to them alone.
+    notifications.notify_member(
+        member,
+        NotificationKind.JOIN_APPROVED if is_approved else NotificationKind.JOIN_DECLINED,
+        actor=actor,
+        space=space,
+        detail=note,
+    )
     db.session.commit()
     db.session.refresh(join_request)
     log.info(
         "space.join_decided actor_id=%s request_id=%s approved=%s",
         actor.id, join_request.id, is_approved,
     )  # fmt: skip
-    _tell_requester(join_request)
     return join_request
 
 
@@ -333,16 +344,3 @@ def decide_pending_request(
         )
     ).rowcount
     return bool(decided)
-
-
-def _tell_requester(join_request: JoinRequest) -> None:
-    space = join_request.space
-    if join_request.status is JoinRequestStatus.APPROVED:
-        subject = f"Welcome to {space.name}"
-        body = f"Your request to join {space.name} was approved. You can read and post there now."
-    else:
-        subject = f"Your request to join {space.name}"
-        body = f"The moderators of {space.name} declined your request to join."
-    if join_request.note:
-        body += f"\n\nTheir note:\n{join_request.note}"
-    send_mail(join_request.user.email, subject, body)

@@ -9,6 +9,9 @@ from flask_login import current_user, login_required
 from community import policy
 from community.errors import ValidationFailed
 from community.groups import queries as group_queries
+from community.notifications import forms as notification_forms
+from community.notifications import queries as notification_queries
+from community.notifications import services as notification_services
 from community.spaces import forms, queries, services
 from community.spaces.models import IdeaBoard, MembershipRole, Visibility
 from community.tags import queries as tag_queries
@@ -21,10 +24,14 @@ UNPROCESSABLE = 422
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
+    spaces = queries.list_directory_spaces(current_user)
+    recent_topics = topic_queries.list_recent_topics(current_user)
     return render_template(
         "spaces/home.html",
-        spaces=queries.list_directory_spaces(current_user),
-        recent_topics=topic_queries.list_recent_topics(current_user),
+        spaces=spaces,
+        recent_topics=recent_topics,
+        news=notification_queries.topic_news(current_user, recent_topics),
+        space_news=notification_queries.space_news(current_user, spaces),
     )
 
 
@@ -57,6 +64,9 @@ def show(slug: str) -> ResponseReturnValue:
         show=show,
         tag=tag,
         filters=topic_queries.TOPIC_FILTERS,
+        news=notification_queries.topic_news(current_user, page.pinned + page.topics),
+        watch_level=notification_services.space_watch_level(current_user, space),
+        watch_form=notification_forms.SpaceWatchForm(),
     )
 
 

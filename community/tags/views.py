@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from community.notifications import queries as notification_queries
 from community.tags import queries
 from community.topics.queries import TopicCursor
 
@@ -25,5 +26,10 @@ def show(name: str) -> ResponseReturnValue:
         current_user, tag, after=cursor, per_page=current_app.config["TOPICS_PER_PAGE"]
     )
     return render_template(
-        "tags/show.html", tag=tag, topics=topics, next_cursor=next_cursor, is_first_page=not cursor
+        "tags/show.html",
+        tag=tag,
+        topics=topics,
+        next_cursor=next_cursor,
+        is_first_page=not cursor,
+        news=notification_queries.topic_news(current_user, topics),
     )

@@ -13,7 +13,7 @@ from community.database import utcnow
 from community.errors import ValidationFailed
 from community.extensions import db
 from community.ideas import services as idea_services
-from community.markdown import render_markdown
+from community.markdown import MentionResolver, RenderedPost, render_markdown, render_post
 from community.moderation.audit import record_audit
 from community.moderation.models import AuditAction, AuditTarget
 from community.notifications import services as notifications
@@ -54,6 +54,43 @@ def check_body(body: str) -> str:
             f"A post has at most {BODY_MAX_LENGTH:,} characters; this one has {len(body):,}.",
         )
     return body
+
+
+def mentionable_in(space: Space) -> MentionResolver:
+    """Which of the names after "@" become mentions in this space: members who may
+    read it. Anyone else stays plain text, so a post says nothing about them."""
+
+    def resolve(names: frozenset[str]) -> list[str]:
+        if not names:
+            return []
+        return list(
+            db.session.scalars(
+                select(User.username_lower).where(
+                    User.username_lower.in_(sorted(names)), policy.space_readers_clause(space)
+                )
+            )
+        )
+
+    return resolve
+
+
+def _render(body: str, space: Space) -> RenderedPost:
+    return render_post(body, mentionable=mentionable_in(space))
+
+
+def quote_markdown(post: Post) -> str:
+    """A post as a Markdown blockquote that names and links it, for a reply to start
+    from. The link is how the quoted author is found (``markdown.QUOTE_LINK``); the
+    name sits inside it, so it is no mention."""
+    who = f"@{post.author.username}" if post.author else "A former member"
+    lines = [f"> [{who} wrote]({post_path_for_quote(post)}):", ">"]
+    lines += [f"> {line}" if line.strip() else ">" for line in post.body_source.splitlines()]
+    return "\n".join(lines) + "\n\n"
+
+
+def post_path_for_quote(post: Post) -> str:
+    # The plain topic address with the post's anchor: what QUOTE_LINK reads back.
+    return f"/t/{post.topic_id}#post-{post.post_number}"
 
 
 def topic_kinds(space: Space) -> tuple[TopicKind, ...]:
@@ -104,12 +141,13 @@ def create_topic(
         last_poster=actor,
         tags=tag_services.resolve_tags(actor, tag_names),
     )
+    rendered = _render(body, space)
     post = Post(
         topic=topic,
         author=actor,
         post_number=1,
         body_source=body,
-        body_html=render_markdown(body),
+        body_html=rendered.html,
         created_at=now,
         submission_token=submission_token or None,
     )
@@ -125,6 +163,10 @@ def create_topic(
         update(Space)
         .where(Space.id == space.id)
         .values(topic_count=Space.topic_count + 1, post_count=Space.post_count + 1)
+    )
+    notifications.mark_topic_read(actor, topic, 1)
+    notifications.notify_post(
+        actor, topic, post, mentioned=rendered.mentions, quoted=rendered.quotes
     )
     db.session.commit()
     log.info("topic.created user_id=%s topic_id=%s space_id=%s", actor.id, topic.id, space.id)
@@ -165,12 +207,13 @@ def reply_to_topic(
             .where(Topic.id == topic.id, Topic.first_staff_reply_at.is_(None))
             .values(first_staff_reply_at=now)
         )
+    rendered = _render(body, topic.space)
     post = Post(
         topic_id=topic.id,
         author=actor,
         post_number=post_number,
         body_source=body,
-        body_html=render_markdown(body),
+        body_html=rendered.html,
         created_at=now,
         submission_token=submission_token or None,
     )
@@ -183,7 +226,11 @@ def reply_to_topic(
     if topic.kind is TopicKind.IDEA:
         # Commenting on an idea follows it, like voting does.
         notifications.follow_unless_chosen(actor.id, topic.id)
-    notifications.notify_reply(actor, topic, post)
+    db.session.refresh(topic, ["last_post_number"])
+    notifications.mark_topic_read(actor, topic, post_number)
+    notifications.notify_post(
+        actor, topic, post, mentioned=rendered.mentions, quoted=rendered.quotes
+    )
     db.session.commit()
     log.info("post.created user_id=%s topic_id=%s post_id=%s", actor.id, topic.id, post.id)
     return post
@@ -228,8 +275,9 @@ def edit_post(actor: User, post: Post, *, body: str, title: str | None = None) -
             body_source=post.body_source,
         )
     )
+    rendered = _render(body, topic.space)
     post.body_source = body
-    post.body_html = render_markdown(body)
+    post.body_html = rendered.html
     post.edited_at = utcnow()
     topic.title = new_title
     if _is_moderating(actor, post):
@@ -241,6 +289,10 @@ def edit_post(actor: User, post: Post, *, body: str, title: str | None = None) -
             space=topic.space,
             detail=f"revision={post.revision_count}",
         )
+    db.session.flush()
+    notifications.notify_post_edit(
+        actor, topic, post, mentioned=rendered.mentions, quoted=rendered.quotes
+    )
     db.session.commit()
     log.info("post.edited user_id=%s post_id=%s", actor.id, post.id)
     return post
@@ -337,6 +389,10 @@ def set_post_wiki(actor: User, post: Post, *, is_wiki: bool) -> Post:
     return post
 
 
-def preview(body: str) -> str:
-    """The HTML a post would be saved as: the very function that saves it."""
-    return render_markdown(check_body(body))
+def preview(body: str, *, space: Space | None = None) -> str:
+    """The HTML a post would be saved as: the very function that saves it (mentions
+    are linked as they would be in ``space``)."""
+    body = check_body(body)
+    if space is None:
+        return render_markdown(body)
+    return _render(body, space).html

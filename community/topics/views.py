@@ -26,6 +26,7 @@ from community.ideas import queries as idea_queries
 from community.ideas import services as idea_services
 from community.notifications import forms as notification_forms
 from community.notifications import services as notification_services
+from community.notifications.models import COUNTING_LEVELS
 from community.search import queries as search_queries
 from community.spaces import queries as space_queries
 from community.topics import forms, queries, services
@@ -94,7 +95,19 @@ def _similar_topics(form: forms.TopicForm) -> list[Topic] | None:
 @bp.get("/t/<int:topic_id>")
 def show(topic_id: int) -> ResponseReturnValue:
     topic = queries.get_readable_topic_or_404(current_user, topic_id)
-    return render_topic_page(topic)
+    return render_topic_page(topic, reply_form=_quoting_reply_form(topic))
+
+
+def _quoting_reply_form(topic: Topic) -> forms.ReplyForm | None:
+    """``?quote=<post id>``: the reply form starts with that post quoted (the Quote
+    button's way without JavaScript). Only a live post of this topic is quoted."""
+    post_id = request.args.get("quote", type=int)
+    if post_id is None or not policy.can_reply(current_user, topic):
+        return None
+    post = queries.get_readable_post_or_404(current_user, post_id)
+    if post.topic_id != topic.id or post.is_deleted:
+        return None
+    return forms.ReplyForm(data={"body": services.quote_markdown(post)})
 
 
 def render_topic_page(
@@ -141,6 +154,8 @@ def render_topic_page(
         idea=_idea_panel(topic, idea_forms),
         watch_level=notification_services.watch_level(current_user, topic),
         watch_form=notification_forms.WatchForm(),
+        read_form=notification_forms.ReadTopicForm(),
+        counting_levels=COUNTING_LEVELS,
         toggle_form=forms.ToggleForm(),
         delete_form=forms.DeleteForm(),
         accept_form=answer_forms.AcceptForm(),
@@ -286,8 +301,15 @@ def wiki(post_id: int) -> ResponseReturnValue:
 @login_required
 def preview() -> ResponseReturnValue:
     """Render Markdown exactly as saving would (used by the editor's Preview tab)."""
+    # Mentions are linked as they would be where the post goes.
+    space = None
+    topic_id = request.form.get("topic_id", type=int)
+    if topic_id is not None:
+        space = queries.get_readable_topic_or_404(current_user, topic_id).space
+    elif request.form.get("slug"):
+        space = space_queries.get_readable_space_or_404(current_user, request.form["slug"])
     try:
-        html = services.preview(request.form.get("body", ""))
+        html = services.preview(request.form.get("body", ""), space=space)
     except ValidationFailed as error:
         return jsonify(error=error.message), UNPROCESSABLE
     return jsonify(html=html)

@@ -41,6 +41,9 @@ function setUpEditor(editor) {
       return;
     }
     const body = new URLSearchParams({ body: textarea.value, csrf_token: csrfToken() });
+    // Where the post goes, so the preview links mentions as saving will.
+    if (editor.dataset.contextTopicId) body.set("topic_id", editor.dataset.contextTopicId);
+    if (editor.dataset.contextSlug) body.set("slug", editor.dataset.contextSlug);
     const response = await fetch(editor.dataset.previewUrl, {
       method: "POST",
       body,
@@ -156,5 +159,151 @@ document.querySelectorAll("a[data-mark-read]").forEach((link) => {
       credentials: "same-origin",
       keepalive: true,
     });
+  });
+});
+
+// Typing "@" and a few letters in an editor suggests members to mention: those the
+// writer has seen who may read where the post goes (the server decides). Arrow keys
+// choose, Enter or Tab inserts, Escape closes. Without JavaScript, typing the
+// username works the same.
+function setUpMentions(editor) {
+  const textarea = editor.querySelector("textarea");
+  if (!textarea || !editor.dataset.mentionsUrl) return;
+  const list = document.createElement("ul");
+  list.id = `${textarea.id}-mentions`;
+  list.className = "mention-suggestions";
+  list.setAttribute("role", "listbox");
+  list.setAttribute("aria-label", "Members to mention");
+  list.hidden = true;
+  (textarea.closest(".field") || textarea).after(list);
+  textarea.setAttribute("aria-autocomplete", "list");
+  textarea.setAttribute("aria-controls", list.id);
+  let users = [];
+  let active = -1;
+  let timer = null;
+
+  const typedName = () => {
+    const before = textarea.value.slice(0, textarea.selectionStart);
+    const match = /(?:^|[^\w@.])@([A-Za-z0-9_.-]{1,30})$/.exec(before);
+    return match ? match[1] : null;
+  };
+  const close = () => {
+    list.hidden = true;
+    list.replaceChildren();
+    users = [];
+    active = -1;
+    textarea.removeAttribute("aria-activedescendant");
+  };
+  const highlight = (index) => {
+    active = index;
+    list.querySelectorAll("[role=option]").forEach((option, position) => {
+      option.setAttribute("aria-selected", String(position === index));
+    });
+    if (index >= 0) textarea.setAttribute("aria-activedescendant", `${list.id}-${index}`);
+  };
+  const choose = (user) => {
+    const caret = textarea.selectionStart;
+    const start = textarea.value.lastIndexOf("@", caret - 1);
+    const inserted = `@${user.username} `;
+    textarea.value = textarea.value.slice(0, start) + inserted + textarea.value.slice(caret);
+    const position = start + inserted.length;
+    textarea.setSelectionRange(position, position);
+    close();
+    textarea.focus();
+  };
+  const show = (found) => {
+    list.replaceChildren();
+    users = found;
+    found.forEach((user, index) => {
+      const option = document.createElement("li");
+      option.id = `${list.id}-${index}`;
+      option.setAttribute("role", "option");
+      const name = document.createElement("strong");
+      name.textContent = `@${user.username}`;
+      option.append(name, ` ${user.display_name}`);
+      // mousedown, not click: the textarea keeps its focus and caret.
+      option.addEventListener("mousedown", (event) => {
+        event.preventDefault();
+        choose(user);
+      });
+      list.append(option);
+    });
+    list.hidden = found.length === 0;
+    highlight(found.length ? 0 : -1);
+  };
+
+  textarea.addEventListener("input", () => {
+    clearTimeout(timer);
+    const name = typedName();
+    if (!name) {
+      close();
+      return;
+    }
+    timer = setTimeout(async () => {
+      const url = new URL(editor.dataset.mentionsUrl, window.location.href);
+      url.searchParams.set("q", name);
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) {
+        close();
+        return;
+      }
+      const data = await response.json();
+      if (typedName() === name) show(data.users);
+    }, 200);
+  });
+  textarea.addEventListener("keydown", (event) => {
+    if (list.hidden || !users.length) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const step = event.key === "ArrowDown" ? 1 : users.length - 1;
+      highlight((active + step) % users.length);
+    } else if ((event.key === "Enter" || event.key === "Tab") && active >= 0) {
+      event.preventDefault();
+      choose(users[active]);
+    } else if (event.key === "Escape") {
+      close();
+    }
+  });
+  textarea.addEventListener("blur", () => setTimeout(close, 150));
+}
+
+document.querySelectorAll(".editor[data-mentions-url]").forEach(setUpMentions);
+
+// A post's Quote link adds the post, quoted, to the reply being written, where the
+// caret is. The quote comes from the server (the same page asked with ?quote=), which
+// is also what the link opens without JavaScript.
+document.addEventListener("click", async (event) => {
+  const link = event.target.closest("a[data-quote]");
+  const textarea = document.querySelector(".reply-box textarea");
+  if (!link || !textarea) return;
+  event.preventDefault();
+  const response = await fetch(link.href, { credentials: "same-origin" });
+  if (!response.ok) {
+    window.location.assign(link.href);
+    return;
+  }
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  const quoted = page.querySelector(".reply-box textarea");
+  if (!quoted) return;
+  const at = textarea.selectionStart || textarea.value.length;
+  const before = textarea.value.slice(0, at);
+  let gap = "";
+  if (before && !before.endsWith("\n\n")) gap = before.endsWith("\n") ? "\n" : "\n\n";
+  textarea.value = before + gap + quoted.value + textarea.value.slice(at);
+  const caret = (before + gap + quoted.value).length;
+  textarea.focus();
+  textarea.setSelectionRange(caret, caret);
+});
+
+// Tracking counts new posts in lists: a shown topic page tells the server how far the
+// member read (without JavaScript the form's button does).
+document.querySelectorAll("form[data-auto-read]").forEach((form) => {
+  fetch(form.action, {
+    method: "POST",
+    body: new FormData(form),
+    headers: { Accept: "application/json" },
+    credentials: "same-origin",
+  }).then((response) => {
+    if (response.ok) form.hidden = true;
   });
 });

@@ -25,6 +25,7 @@ from werkzeug.serving import make_server
 
 from community.extensions import db
 from community.mail import outbox
+from community.notifications.outbox import deliver_outbox
 from tests.conftest import drop_postgresql_database, fresh_postgresql_database, make_test_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,6 +56,9 @@ class LiveServer:
     url: str
 
     def mails_to(self, address: str) -> list:
+        # Mail waits in the outbox table until the worker runs: run it once, here.
+        with self.app.app_context():
+            deliver_outbox()
         return [message for message in outbox(self.app) if message.to == address.lower()]
 
     def link_in_last_mail_to(self, address: str) -> str:

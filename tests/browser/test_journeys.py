@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+import sqlalchemy as sa
 
 from community.accounts import services as account_services
 from community.extensions import db
@@ -48,6 +49,15 @@ def _sign_up(page, live_server: LiveServer, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     page.get_by_role("heading", name="Check your inbox").wait_for()
+
+
+def _signed_in(browser, live_server: LiveServer, username: str):
+    """A new browser context with ``username`` signed in; returns it and its page."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    _sign_in(page, live_server, username)
+    return context, page
 
 
 def _sign_in(page, live_server: LiveServer, login: str, *, remember: bool = False) -> None:
@@ -171,14 +181,7 @@ def test_journey_question_answered_from_the_respond_queue_and_accepted(browser, 
         factories.make_user(username=employee, password=PASSWORD, is_employee=True)
         factories.make_user(username=voter, password=PASSWORD)
 
-    def signed_in(username):
-        context = browser.new_context()
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        _sign_in(page, live_server, username)
-        return context, page
-
-    asker_context, page = signed_in(asker)
+    asker_context, page = _signed_in(browser, live_server, asker)
     page.goto(f"{live_server.url}/s/{space_slug}/new")
     page.get_by_label("Type").select_option("question")
     page.get_by_label("Title").fill("Hub does not see my new bulb")
@@ -186,7 +189,7 @@ def test_journey_question_answered_from_the_respond_queue_and_accepted(browser, 
     page.get_by_role("button", name="Post topic").click()
     question_url = page.url
 
-    staff_context, staff = signed_in(employee)
+    staff_context, staff = _signed_in(browser, live_server, employee)
     staff.get_by_role("link", name="Respond").click()
     staff.get_by_role("link", name="Hub does not see my new bulb").wait_for()
     staff.locator(".respond-item", has_text="Hub does not see my new bulb").get_by_role(
@@ -199,7 +202,7 @@ def test_journey_question_answered_from_the_respond_queue_and_accepted(browser, 
     assert staff.get_by_text("Hub does not see my new bulb").count() == 0
     staff_context.close()
 
-    voter_context, other = signed_in(voter)
+    voter_context, other = _signed_in(browser, live_server, voter)
     other.goto(question_url)
     other.get_by_role("button", name="Helpful").click()
     other.get_by_role("button", name="Remove vote").wait_for()  # updated in place
@@ -227,20 +230,13 @@ def test_journey_member_asks_to_join_a_closed_space_and_a_moderator_lets_them_in
         space.accepts_join_requests = True
         db.session.commit()
 
-    def signed_in(username):
-        context = browser.new_context()
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        _sign_in(page, live_server, username)
-        return context, page
-
-    member_context, page = signed_in(member)
+    member_context, page = _signed_in(browser, live_server, member)
     page.goto(f"{live_server.url}/s/{slug}")
     page.get_by_label("Why would you like to join?").fill("I install Lumen hubs in Leeds.")
     page.get_by_role("button", name="Ask to join").click()
     page.get_by_text("You asked to join").wait_for()
 
-    moderator_context, keeper_page = signed_in(moderator)
+    moderator_context, keeper_page = _signed_in(browser, live_server, moderator)
     keeper_page.goto(f"{live_server.url}/s/{slug}")
     keeper_page.get_by_role("link", name="Join requests").click()
     keeper_page.get_by_text("I install Lumen hubs in Leeds.").wait_for()
@@ -355,3 +351,48 @@ def test_journey_admin_opens_a_space_to_a_group_and_invites_a_partner_by_email(
     assert done.filter(has_text="Complete your profile").count() == 1
     assert done.filter(has_text="Join a space you were invited to").count() == 1
     context.close()
+
+
+def test_journey_member_is_mentioned_in_a_reply_and_opens_the_notification(browser, live_server):
+    space_slug = _make_public_space(live_server, _unique("Lounge "))
+    writer, reader = _unique("writer"), _unique("reader")
+    with live_server.app.app_context():
+        factories.make_user(username=writer, password=PASSWORD)
+        reader_user = factories.make_user(
+            username=reader, display_name="Rea Der", password=PASSWORD
+        )
+        space = db.session.scalar(sa.select(Space).where(Space.slug == space_slug))
+        # The reader has posted here, so the writer has seen them: autocomplete offers them.
+        topic = factories.make_topic(space, author=reader_user, title="Which bulbs work best?")
+        topic_url = f"{live_server.url}/t/{topic.id}"
+
+    writer_context, page = _signed_in(browser, live_server, writer)
+    page.goto(topic_url)
+    reply = page.get_by_label("Your reply")
+    reply.press_sequentially("The warm ones, @rea")
+    page.get_by_role("option", name=f"@{reader} Rea Der").wait_for()
+    reply.press("Enter")  # takes the suggestion
+    assert reply.input_value() == f"The warm ones, @{reader} "
+    reply.press_sequentially("agrees.")
+    page.get_by_role("button", name="Post reply").click()
+    mention = page.locator("#post-2 a.mention")
+    mention.wait_for()
+    assert mention.inner_text() == f"@{reader}"
+    writer_context.close()
+
+    reader_context, page = _signed_in(browser, live_server, reader)
+    badge = page.locator(".notifications-link .count-badge")
+    assert badge.inner_text() == "1"
+    page.get_by_role("link", name="Notifications").click()
+    # Opening it marks it read on the way (a keepalive request that outlives the page).
+    with page.expect_request(lambda request: request.url.endswith("/read")):
+        page.get_by_role("link", name="mentioned you in Which bulbs work best?").click()
+    page.locator("#post-2").get_by_text("agrees.").wait_for()
+    assert page.url.endswith("#post-2")
+    for _ in range(20):  # the request may still be on its way on a busy machine
+        page.reload()
+        if page.locator(".notifications-link .count-badge").count() == 0:
+            break
+        page.wait_for_timeout(500)
+    assert page.locator(".notifications-link .count-badge").count() == 0
+    reader_context.close()
