@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from community.answers.views import bp as answers_bp
     from community.ideas.views import bp as ideas_bp
     from community.notifications.views import bp as notifications_bp
+    from community.profiles.views import bp as profiles_bp
     from community.search.views import bp as search_bp
     from community.spaces.views import bp as spaces_bp
     from community.tags.views import bp as tags_bp
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(answers_bp)
     app.register_blueprint(ideas_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(profiles_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(spaces_bp)
     app.register_blueprint(tags_bp)
