@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from community import demo
 from community.accounts import services as account_services
 from community.errors import ValidationFailed
+from community.profiles import services as profile_services
 
 hearth = AppGroup("hearth", help="Hearth administration commands.")
 
@@ -48,6 +49,13 @@ def demo_command() -> None:
     for username, _display_name, email, role, is_employee, note in demo.DEMO_USERS:
         badges = role + (", employee" if is_employee else "")
         click.echo(f"  {username:<8} {email:<32} {badges:<20} {note}")
+
+
+@hearth.command("purge-exports")
+def purge_exports_command() -> None:
+    """Delete members' data archives whose download links have expired (run daily)."""
+    removed = profile_services.purge_expired_exports()
+    click.echo(f"Deleted {removed} expired archive{'s' if removed != 1 else ''}.")
 
 
 def register_cli(app: Flask) -> None:

@@ -58,7 +58,8 @@ def content_security_policy(nonce: str) -> str:
 
 
 def set_security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
+    # A response that set a stricter policy of its own (an avatar: none at all) keeps it.
+    response.headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     response.headers["X-Frame-Options"] = "DENY"

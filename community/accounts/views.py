@@ -61,9 +61,7 @@ def signup() -> ResponseReturnValue:
             session["signup_email"] = form.email.data.strip()
             return redirect(url_for("accounts.signup_sent"))
     status = UNPROCESSABLE if form.is_submitted() else 200
-    return render_template(
-        "accounts/signup.html", form=form, profile_fields=profile_fields
-    ), status
+    return render_template("accounts/signup.html", form=form, profile_fields=profile_fields), status
 
 
 @bp.get("/signup/sent")

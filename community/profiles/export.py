@@ -26,7 +26,7 @@ from flask import current_app, render_template
 from community.accounts.models import SIGN_IN_HISTORY_DAYS, User
 from community.database import utcnow
 from community.extensions import db
-from community.profiles import export_rows as rows
+from community.profiles import export_rows
 from community.profiles.models import ProfileAvatar
 
 
@@ -45,7 +45,7 @@ class Section:
     description: str
     references: tuple[str, ...]  # "table.column"
     fields: tuple[Field, ...]
-    rows: Callable[[User], Iterable[rows.Row]]
+    rows: Callable[[User], Iterable[export_rows.Row]]
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         _f("trust_level", "integer", "Your trust level (0 new to 4 leader)."),
         _f("created_at", "string", "When you joined."),
         _f("last_seen_at", "string|null", "When you were last active."),
-    ), rows.account),
+    ), export_rows.account),
     Section("profile.json", "Your profile: every field, its value and who may see it.", (
         "profiles.user_id", "profile_avatars.user_id", "profile_field_values.user_id",
     ), (
@@ -85,7 +85,7 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         _f("label", "string", "The field as the profile page names it."),
         _f("value", "string", "What you entered (the avatar: its file in this archive)."),
         _f("visibility", "string", "everyone, members, staff or only_me."),
-    ), rows.profile),
+    ), export_rows.profile),
     Section("topics.json", "Topics you started (discussions, questions and ideas).", (
         "topics.author_id",
     ), (
@@ -96,7 +96,7 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         _f("url", "string|null", "Its address."),
         _CREATED,
         _f("is_deleted", "boolean", "Whether it was deleted."),
-    ), rows.topics),
+    ), export_rows.topics),
     Section("posts.json", "Everything you posted, as Markdown, with earlier versions.", (
         "posts.author_id",
     ), (
@@ -111,29 +111,29 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         _f("is_wiki", "boolean", "Whether the space's members may edit it."),
         _f("revisions", "array", "Earlier versions: revision_number, title, body_markdown, "
            "created_at, edited_by_me."),
-    ), rows.posts),
+    ), export_rows.posts),
     Section("ideas.json", "Ideas you posted and where they stand.", (), (
         _TOPIC, _TITLE,
         _f("status", "string", "The idea's status."),
         _f("vote_count", "integer", "Votes it has."),
         _CREATED,
-    ), rows.ideas),
+    ), export_rows.ideas),
     Section("idea_votes.json", "Ideas you voted for.", ("idea_votes.user_id",), (
         _TOPIC, _TITLE, _CREATED,
-    ), rows.idea_votes),
+    ), export_rows.idea_votes),
     Section("answer_votes.json", "Answers you found helpful.", ("answer_votes.user_id",), (
         _f("post_id", "integer", "The answer."), _TOPIC, _TITLE, _CREATED,
-    ), rows.answer_votes),
+    ), export_rows.answer_votes),
     Section("accepted_answers.json", "Your answers that were accepted.", (), (
         _f("post_id", "integer", "Your answer."), _TOPIC, _TITLE,
         _f("accepted_at", "string|null", "When it was accepted."),
-    ), rows.accepted_answers),
+    ), export_rows.accepted_answers),
     Section("memberships.json", "Spaces you belong to.", ("memberships.user_id",), (
         _f("space_id", "integer", "The space's number."),
         _f("space", "string|null", "Its name; empty where you can no longer read it."),
         _f("role", "string", "member or moderator."),
         _f("created_at", "string", "Since when."),
-    ), rows.memberships),
+    ), export_rows.memberships),
     Section("join_requests.json", "Your requests to join closed spaces.", (
         "join_requests.user_id",
     ), (
@@ -144,7 +144,7 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         _CREATED,
         _f("decided_at", "string|null", "When staff decided."),
         _f("note_from_staff", "string", "The note staff sent you with their answer."),
-    ), rows.join_requests),
+    ), export_rows.join_requests),
     Section("invites_sent.json", "Invite links you made.", ("invites.created_by_id",), (
         _f("id", "integer", "The invite's number."),
         _f("space", "string|null", "The space; empty where you can no longer read it."),
@@ -154,12 +154,12 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         _f("expires_at", "string", "When it stops working."),
         _f("revoked_at", "string|null", "When you withdrew it."),
         _f("used_at", "array", "When each use happened."),
-    ), rows.invites_sent),
+    ), export_rows.invites_sent),
     Section("invites_used.json", "Invite links you joined through.", ("invite_uses.user_id",), (
         _f("invite_id", "integer", "The invite's number."),
         _f("space", "string|null", "The space; empty where you can no longer read it."),
         _f("used_at", "string", "When you used it."),
-    ), rows.invites_used),
+    ), export_rows.invites_used),
     Section("notifications.json", "Notifications you were sent.", ("notifications.user_id",), (
         _f("id", "integer", "The notification's number."),
         _f("kind", "string", "What happened."),
@@ -167,18 +167,18 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         _f("detail", "string", "A short value such as an idea's new status."),
         _CREATED,
         _f("read_at", "string|null", "When you read it."),
-    ), rows.notifications),
+    ), export_rows.notifications),
     Section("watches.json", "Topics you watch, track or muted.", ("topic_watches.user_id",), (
         _TOPIC, _TITLE,
         _f("level", "string", "watching, tracking, normal or muted."),
         _CREATED,
-    ), rows.watches),
+    ), export_rows.watches),
     Section("sign_ins.json",
             f"Your sign-ins of the last {SIGN_IN_HISTORY_DAYS} days.", ("sign_ins.user_id",), (
         _f("created_at", "string", "When."),
         _f("ip_address", "string", "The address you connected from."),
         _f("user_agent", "string", "Your browser, as it named itself."),
-    ), rows.sign_ins),
+    ), export_rows.sign_ins),
     Section("idea_responses.json", "Status changes and official responses you gave ideas.", (
         "idea_status_changes.actor_id",
     ), (
@@ -187,20 +187,20 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         _f("new_status", "string", "After."),
         _f("response_markdown", "string", "Your response."),
         _CREATED,
-    ), rows.idea_responses),
+    ), export_rows.idea_responses),
     Section("idea_notes.json", "Internal notes you wrote on ideas.", ("idea_notes.author_id",), (
         _TOPIC, _TITLE, _f("body_markdown", "string", "Your note."), _CREATED,
-    ), rows.idea_notes),
+    ), export_rows.idea_notes),
     Section("edits_of_others.json", "Edits you made to others' posts (wiki or moderation).", (
         "post_revisions.editor_id",
     ), (
         _f("post_id", "integer", "The post."),
         _f("revision_number", "integer", "The version your edit replaced."),
         _CREATED,
-    ), rows.edits_of_others),
+    ), export_rows.edits_of_others),
     Section("tags_created.json", "Tags you created.", ("tags.created_by_id",), (
         _f("name", "string", "The tag."), _CREATED,
-    ), rows.tags_created),
+    ), export_rows.tags_created),
     Section("moderation_actions.json", "What you did as a moderator or admin.", (
         "audit_entries.actor_id", "posts.deleted_by_id", "join_requests.decided_by_id",
     ), (
@@ -208,19 +208,19 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         _f("target_type", "string|null", "The kind of thing acted on."),
         _f("target_id", "integer|null", "Its number."),
         _CREATED,
-    ), rows.moderation_actions),
+    ), export_rows.moderation_actions),
     Section("moderation_about_me.json", "Moderation actions about your account.", (), (
         _f("action", "string", "What was done."),
         _f("reason", "string", "The reason staff gave."),
         _f("detail", "string", "A short value such as a new role."),
         _CREATED,
         _f("by", "string", "Always \"staff\": who acted is theirs to keep."),
-    ), rows.moderation_about_me),
+    ), export_rows.moderation_about_me),
     Section("exports.json", "Archives like this one you asked for.", ("data_exports.user_id",), (
         _CREATED,
         _f("expires_at", "string", "When its link stops working."),
         _f("size_bytes", "integer", "Its size."),
-    ), rows.exports),
+    ), export_rows.exports),
     NotExported(("topics.last_poster_id",),
                 "Who posted last in a topic: your posts are in posts.json."),
     NotExported(("notifications.actor_id",),
@@ -269,8 +269,8 @@ def build_archive(member: User) -> bytes:
             json.dumps({s.filename: json_schema(s) for s in sections}, indent=1),
         )
         avatar = db.session.get(ProfileAvatar, member.id)
-        if avatar is not None and avatar.content_type in rows.AVATAR_NAMES:
-            archive.writestr(rows.AVATAR_NAMES[avatar.content_type], avatar.image)
+        if avatar is not None and avatar.content_type in export_rows.AVATAR_NAMES:
+            archive.writestr(export_rows.AVATAR_NAMES[avatar.content_type], avatar.image)
         archive.writestr(
             "README.txt",
             render_template(
