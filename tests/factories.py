@@ -173,7 +173,7 @@ def make_rich_member(world) -> RichMember:
 
     # Topics, replies, an edit of their own and of another's post, a tag, a watch.
     topic = make_topic(public, author=rich, title="Rich asks about dimmers",
-                       kind=TopicKind.QUESTION, tags="richcanarytag")  # fmt: skip
+                       kind=TopicKind.QUESTION, tags="dimmers")  # fmt: skip
     reply_by_other = make_reply(topic, author=other, body="Try the second dimmer setting.")
     own_reply = make_reply(topic, author=rich, body="Thanks, that worked.")
     topic_services.edit_post(rich, own_reply, body="Thanks, that worked perfectly.")
