@@ -153,7 +153,7 @@ def test_kept_posts_stay_under_former_member_and_mentions_are_neutral(rich, worl
 
 
 def test_removed_posts_go_and_topics_others_replied_to_keep_the_replies(rich, world, database):
-    assert search_index_hits(database, rich.own_hidden_text) == 1  # the control
+    assert search_index_hits(database, rich.own_hidden_text) > 0  # the control
     profile_services.delete_own_account(
         rich.user, password=factories.RICH_PASSWORD, remove_posts=True
     )
