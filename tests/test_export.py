@@ -221,9 +221,8 @@ def test_purge_command_deletes_expired_archives(app, rich):
     result = app.test_cli_runner().invoke(args=["hearth", "purge-exports"])
     assert result.exit_code == 0, result.output
     assert "Deleted" in result.output
-    assert (
-        db.session.scalar(select(DataExport).where(DataExport.token == data_export.token)) is None
-    )
+    db.session.expire_all()
+    assert db.session.get(DataExport, export_id) is None
 
 
 @pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "anonymous"])

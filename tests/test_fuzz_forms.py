@@ -23,6 +23,10 @@ FIELD_NAMES = [
     "name", "slug", "description", "visibility", "is_listed", "role", "is_employee",
     "value", "next", "status", "response", "target", "level", "kind", "tags",
     "idea_board", "idea_vote_budget",
+    "bio", "company", "job_title", "location", "website", "bio_visibility",
+    "company_visibility", "location_visibility", "avatar_visibility", "field_1",
+    "field_1_visibility", "label", "hint", "options", "is_required", "default_visibility",
+    "reason", "posts",
 ]  # fmt: skip
 POST_ENDPOINTS = sorted(endpoint for endpoint, route in ROUTES.items() if route.post)
 

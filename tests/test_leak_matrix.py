@@ -12,17 +12,21 @@ A new route without an entry here fails ``test_every_route_is_in_the_leak_matrix
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from PIL import Image
 
 from community.accounts.models import Role
 from community.extensions import db
 from community.ideas import services as idea_services
 from community.notifications.models import Notification, NotificationKind
+from community.profiles import services as profile_services
+from community.profiles.models import FieldAnswer, FieldVisibility, ProfileFieldKind
 from community.spaces import services as space_services
 from community.spaces.models import IdeaBoard, Invite, JoinRequest, MembershipRole
 from community.topics.models import TopicKind
@@ -134,6 +138,9 @@ class Objects:
     invite_id: int  # an invite to this kind's space
     idea_id: int  # an idea on this kind's board, with an internal note
     notification_id: int  # a notification of someone other than every persona
+    username: str  # a member seen only in this kind's space (who posted there)
+    export_token: str  # that member's data export
+    profile_field_id: int  # an admin-defined profile field
 
 
 @dataclass(frozen=True)
@@ -167,6 +174,10 @@ def reply(objects: Objects) -> dict:
 
 def idea(objects: Objects) -> dict:
     return {"topic_id": objects.idea_id}
+
+
+def username(objects: Objects) -> dict:
+    return {"username": objects.username}
 
 
 def bad_token(objects: Objects) -> dict:
@@ -268,6 +279,33 @@ ROUTES: dict[str, Route] = {
     "accounts.admin_member": Route(
         lambda o: {"user_id": o.member_id}, get=admin_only(200), post=admin_only(302)
     ),
+    # Profiles: a member exists for whoever can read something they wrote or a space
+    # they belong to (test_policy.SEE_MEMBER), and so does their avatar.
+    "profiles.show": Route(username, get=readers(200)),
+    "profiles.avatar": Route(username, get=readers(200)),
+    "profiles.edit": Route(nothing, get=anonymous_or_member(anonymous=302, member=200)),
+    "profiles.update": Route(nothing, post=anonymous_or_member(anonymous=302, member=422)),
+    "profiles.upload_avatar": Route(nothing, post=anonymous_or_member(anonymous=302, member=422)),
+    "profiles.remove_avatar": Route(nothing, post=everyone(302)),
+    "profiles.export": Route(nothing, get=anonymous_or_member(anonymous=302, member=200)),
+    "profiles.request_export": Route(nothing, post=anonymous_or_member(anonymous=302, member=422)),
+    # Another member's archive: the same 404 for everyone, signed in or not.
+    "profiles.download_export": Route(lambda o: {"token": o.export_token}, get=everyone(404)),
+    "profiles.delete_account": Route(
+        nothing,
+        get=anonymous_or_member(anonymous=302, member=200),
+        post=anonymous_or_member(anonymous=302, member=422),
+    ),
+    "profiles.admin_delete_member": Route(
+        lambda o: {"user_id": o.member_id}, get=admin_only(200), post=admin_only(422)
+    ),
+    "profiles.admin_fields": Route(nothing, get=admin_only(200), post=admin_only(422)),
+    "profiles.admin_field": Route(
+        lambda o: {"field_id": o.profile_field_id}, get=admin_only(200), post=admin_only(302)
+    ),
+    "profiles.admin_delete_field": Route(
+        lambda o: {"field_id": o.profile_field_id}, post=admin_only(302)
+    ),
 }
 NOT_IN_MATRIX = {"static"}  # files from static/, the same for everyone
 
@@ -323,6 +361,21 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
     }
     db.session.add_all(invites.values())
     db.session.commit()
+    # Each voice has a profile whose fields say which space they are known from, an
+    # avatar and an archive of their data.
+    profile_field = profile_services.create_profile_field(
+        admin, label="Favourite lamp", kind=ProfileFieldKind.TEXT
+    )
+    exports = {}
+    for kind, voice in voices.items():
+        profile_services.update_profile(
+            voice, display_name=voice.display_name, bio=f"Known from the {kind} space",
+            fields={"company": f"Company of the {kind} voice"}, visibility={},
+            answers={profile_field.id: FieldAnswer(f"A lamp of the {kind} voice",
+                                                   FieldVisibility.EVERYONE)},
+        )  # fmt: skip
+        profile_services.set_avatar(voice, data=_png())
+        exports[kind] = profile_services.request_export(voice, password=factories.PASSWORD).token
     objects: dict[str, Objects] = {}
     canaries: dict[str, list[str]] = {}
     for kind in SPACE_KINDS:
@@ -373,11 +426,20 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
             invite_id=invites[kind].id,
             idea_id=idea.id,
             notification_id=notification_id,
+            username=voices[kind].username,
+            export_token=exports[kind],
+            profile_field_id=profile_field.id,
         )
         canaries[kind] = [marker, f"{marker}BODY", f"{marker}REPLY", f"canary{kind}tag"]
     canaries["closed"].append("Canaryclosed")
     canaries["employee"].append("Canaryemployee")
     return objects, canaries
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), color="gold").save(out, format="PNG")
+    return out.getvalue()
 
 
 @dataclass
@@ -435,7 +497,8 @@ def test_leak_matrix_every_route_role_and_space_kind(
                         outcome.mismatches.append(
                             f"{where}: {response.status_code}, expected {expected}"
                         )
-                    body = response.get_data(as_text=True)
+                    # Pictures and archives are searched too, as bytes read as text.
+                    body = response.get_data().decode("utf-8", errors="replace")
                     for canary in hidden_canaries:
                         # A page may echo its own address (sign-in's next=); that tells
                         # the requester nothing they did not send.
@@ -465,6 +528,10 @@ def test_leak_matrix_admin_sees_every_canary_so_the_check_can_fail(world, client
         body = admin.get(f"/t/{objects[kind].topic_id}").get_data(as_text=True)
         for canary in canaries[kind]:
             assert canary in body, (kind, canary)
+        profile = admin.get(f"/u/{objects[kind].username}").get_data(as_text=True)
+        assert f"CANARY{kind.upper()}REPLY" in profile  # the voice's activity
+        if kind != "public":
+            assert f"Canary{kind}" in profile  # the voice's name
         idea_page = admin.get(f"/t/{objects[kind].idea_id}").get_data(as_text=True)
         assert f"INTERNALNOTE{kind.upper()}" in idea_page
         assert f"CANARY{kind.upper()}IDEA" in notifications

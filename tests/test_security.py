@@ -26,6 +26,8 @@ from community.accounts import services as account_services
 from community.extensions import db
 from community.mail import outbox
 from community.notifications.models import Notification, NotificationKind
+from community.profiles import services as profile_services
+from community.profiles.models import ProfileField, ProfileFieldKind
 from community.spaces import services as space_services
 from community.spaces.models import Invite, JoinRequest
 from community.topics import services as topic_services
@@ -84,6 +86,7 @@ class Content:
     join_request: JoinRequest
     invite: Invite
     notification: Notification
+    profile_field: ProfileField
 
 
 @pytest.fixture
@@ -104,12 +107,16 @@ def content(world: World) -> Content:
     notification = Notification(user_id=author.id, kind=NotificationKind.REPLY, topic=topic)
     db.session.add(notification)
     db.session.commit()
+    profile_field = profile_services.create_profile_field(
+        world.user("admin"), label="Favourite lamp", kind=ProfileFieldKind.TEXT
+    )
     return Content(
         topic=topic,
         post=reply,
         join_request=join_request,
         invite=invite,
         notification=notification,
+        profile_field=profile_field,
     )
 
 
@@ -135,6 +142,10 @@ def mailed_tokens(app: Flask, world: World) -> dict[str, str]:
     _invite, tokens["spaces.invite"] = space_services.create_invite(
         world.user("admin"), world.spaces["closed"], max_uses=5
     )
+    # An archive's link is shown to its owner on the export page; a real one too.
+    tokens["profiles.download_export"] = profile_services.request_export(
+        member, password=factories.PASSWORD
+    ).token
     return tokens
 
 
@@ -153,6 +164,8 @@ def url_values(world: World, content: Content, mailed_tokens: dict[str, str]):
         "invite_id": content.invite.id,
         "decision": "approve",
         "notification_id": content.notification.id,
+        "username": "member",  # a member who posted in the public space
+        "field_id": content.profile_field.id,
     }
 
     def fill(rule: Rule) -> dict[str, object]:
