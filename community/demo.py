@@ -20,6 +20,8 @@ from community.demo_content import (
     DEMO_IDEAS,
     DEMO_MEMBERSHIPS,
     DEMO_PASSWORD,
+    DEMO_PROFILE_FIELDS,
+    DEMO_PROFILES,
     DEMO_SPACES,
     DEMO_TOPICS,
     DEMO_USERS,
@@ -27,6 +29,8 @@ from community.demo_content import (
 from community.extensions import db
 from community.ideas import services as idea_services
 from community.ideas.models import Idea, IdeaStatus, IdeaStatusChange, IdeaVote
+from community.profiles import services as profile_services
+from community.profiles.models import FieldAnswer, FieldVisibility, ProfileFieldKind
 from community.spaces.models import (
     IdeaBoard,
     JoinRequest,
@@ -116,7 +120,35 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
     for index, entry in enumerate(DEMO_IDEAS):
         ideas[entry["title"]] = _load_idea(entry, users, spaces, ideas)
         progress(f"  idea {index + 1}/{len(DEMO_IDEAS)}: {entry['title'][:60]}")
+    _load_profiles(users)
+    progress(f"  {len(DEMO_PROFILES)} profiles, {len(DEMO_PROFILE_FIELDS)} profile fields")
     return True
+
+
+def _load_profiles(users: dict[str, User]) -> None:
+    fields = {}
+    for label, kind, choices, is_required, shown_to in DEMO_PROFILE_FIELDS:
+        fields[label] = profile_services.create_profile_field(
+            users["ada"],
+            label=label,
+            kind=ProfileFieldKind(kind),
+            choices=choices,
+            is_required=is_required,
+            default_visibility=FieldVisibility(shown_to),
+        )
+    for username, entry in DEMO_PROFILES.items():
+        member = users[username]
+        profile_services.update_profile(
+            member,
+            display_name=member.display_name,
+            bio=entry["bio"],
+            fields=entry["fields"],
+            visibility={name: FieldVisibility(v) for name, v in entry["visibility"].items()},
+            answers={
+                fields[label].id: FieldAnswer(value, fields[label].default_visibility)
+                for label, value in entry["answers"].items()
+            },
+        )
 
 
 def _load_idea(

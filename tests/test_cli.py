@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from community.demo_content import DEMO_IDEAS, DEMO_SPACES, DEMO_TOPICS, DEMO_USERS
+from community.demo_content import (
+    DEMO_IDEAS,
+    DEMO_PROFILE_FIELDS,
+    DEMO_PROFILES,
+    DEMO_SPACES,
+    DEMO_TOPICS,
+    DEMO_USERS,
+)
 from community.extensions import db
 from community.ideas.models import Idea, IdeaStatus, IdeaVote
+from community.profiles.models import FieldVisibility, Profile, ProfileField
 from community.spaces.models import JoinRequest, Space
 from community.topics.models import Post, Topic, TopicKind
 
@@ -88,3 +96,21 @@ def test_demo_ideas_have_votes_statuses_and_a_merge(app, database):
     merged = [idea for idea in ideas if idea.is_merged]
     assert merged
     assert all(idea.merged_into.idea.vote_count >= 1 for idea in merged)
+
+
+def test_demo_profiles_have_fields_some_of_them_hidden(app, database):
+    app.test_cli_runner().invoke(args=["hearth", "demo"])
+    assert _count(ProfileField) == len(DEMO_PROFILE_FIELDS)
+    profiles = list(db.session.scalars(select(Profile)))
+    assert len(profiles) == len(DEMO_PROFILES)
+    hidden = {
+        profile.visibility_of(name)
+        for profile in profiles
+        for name in ("company", "location", "bio")
+    }
+    assert {FieldVisibility.ONLY_ME, FieldVisibility.STAFF} <= hidden
+    # A visitor sees sam's profile without what sam kept for staff or himself.
+    page = app.test_client().get("/u/sam").text
+    assert "Home Assistant tinkerer" in page
+    assert "Whitaker Lettings" not in page
+    assert "Headingley" not in page
