@@ -21,8 +21,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, Table, delete, exists, func, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, Table, delete, exists, func, inspect, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from community.accounts.models import User
 from community.answers.models import AnswerVote
@@ -200,28 +200,25 @@ def _erase_idea_notes(job: Erasure) -> None:
 # --- votes and uses, with their counters ------------------------------------------------
 
 
-def _erase_idea_votes(job: Erasure) -> None:
-    voted = select(IdeaVote.topic_id).where(IdeaVote.user_id == job.member_id)
-    db.session.execute(
-        update(Idea).where(Idea.topic_id.in_(voted)).values(vote_count=Idea.vote_count - 1)
-    )
-    db.session.execute(delete(IdeaVote).where(IdeaVote.user_id == job.member_id))
+def _deleting_counted(
+    reference: str, *, counts: InstrumentedAttribute[int], counter: InstrumentedAttribute[int]
+) -> Rule:
+    """Delete the member's rows of a table that a counter elsewhere counts, and take
+    each one off its counter (``counts``: the row's column naming the counted row)."""
+    table, column = _column(reference)
+    counted = counter.class_
+    counted_key = inspect(counted).primary_key[0]
 
+    def apply(job: Erasure) -> None:
+        theirs = table.c[column] == job.member_id
+        db.session.execute(
+            update(counted)
+            .where(counted_key.in_(select(table.c[counts.key]).where(theirs)))
+            .values({counter.key: counter - 1})
+        )
+        db.session.execute(delete(table).where(theirs))
 
-def _erase_answer_votes(job: Erasure) -> None:
-    voted = select(AnswerVote.post_id).where(AnswerVote.user_id == job.member_id)
-    db.session.execute(
-        update(Post).where(Post.id.in_(voted)).values(vote_count=Post.vote_count - 1)
-    )
-    db.session.execute(delete(AnswerVote).where(AnswerVote.user_id == job.member_id))
-
-
-def _erase_invite_uses(job: Erasure) -> None:
-    used = select(InviteUse.invite_id).where(InviteUse.user_id == job.member_id)
-    db.session.execute(
-        update(Invite).where(Invite.id.in_(used)).values(use_count=Invite.use_count - 1)
-    )
-    db.session.execute(delete(InviteUse).where(InviteUse.user_id == job.member_id))
+    return Rule((reference,), f"deleted; {counted.__tablename__}.{counter.key} goes down", apply)
 
 
 def _withdraw_invites(job: Erasure) -> None:
@@ -243,11 +240,10 @@ RULES: tuple[Rule, ...] = (
          'kept under "former member", or removed with the topics nobody else replied to',
          _erase_content),
     Rule(("idea_notes.author_id",), "kept under \"former member\", or removed", _erase_idea_notes),
-    Rule(("idea_votes.user_id",), "deleted; the ideas' vote counts go down", _erase_idea_votes),
-    Rule(("answer_votes.user_id",), "deleted; the answers' vote counts go down",
-         _erase_answer_votes),
-    Rule(("invite_uses.user_id",), "deleted; the invites' use counts go down",
-         _erase_invite_uses),
+    _deleting_counted("idea_votes.user_id", counts=IdeaVote.topic_id, counter=Idea.vote_count),
+    _deleting_counted("answer_votes.user_id", counts=AnswerVote.post_id, counter=Post.vote_count),
+    _deleting_counted("invite_uses.user_id", counts=InviteUse.invite_id,
+                      counter=Invite.use_count),
     Rule(("invites.created_by_id",), "withdrawn, and kept pointing at nobody", _withdraw_invites),
     _deleting("topic_watches.user_id", "notifications.user_id", "memberships.user_id",
               "join_requests.user_id", "sign_ins.user_id", "profiles.user_id",
