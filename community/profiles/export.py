@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app
 
 from community.accounts.models import SIGN_IN_HISTORY_DAYS, User
 from community.database import utcnow
@@ -271,10 +271,12 @@ def build_archive(member: User) -> bytes:
         avatar = db.session.get(ProfileAvatar, member.id)
         if avatar is not None and avatar.content_type in export_rows.AVATAR_NAMES:
             archive.writestr(export_rows.AVATAR_NAMES[avatar.content_type], avatar.image)
+        # A text file, not a page: rendered without HTML escaping (the README holds
+        # the member's own name and username, and static text).
+        plain_text = current_app.jinja_env.overlay(autoescape=False)
         archive.writestr(
             "README.txt",
-            render_template(
-                "profiles/export_readme.txt",
+            plain_text.get_template("profiles/export_readme.txt").render(
                 member=member,
                 now=utcnow(),
                 sections=sections,
