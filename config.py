@@ -8,6 +8,7 @@ the environment so that the same code runs on a laptop and behind gunicorn.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
 
@@ -40,6 +41,10 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'hearth.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    # How long a SQLite write waits for the one write lock before the request gets a
+    # "busy, try again" page (503). Writes are short; under a burst they queue, and
+    # waiting beats failing.
+    SQLITE_BUSY_TIMEOUT_SECONDS = float(os.environ.get("SQLITE_BUSY_TIMEOUT_SECONDS", "30"))
     REDIS_URL = os.environ.get("REDIS_URL")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     EMPLOYEE_EMAIL_DOMAINS = _env_list("EMPLOYEE_EMAIL_DOMAINS")
@@ -65,6 +70,12 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    # A signed-in session ends after this long without a request (Flask checks the
+    # signed cookie's age; every request renews it). Remember-me brings the member
+    # back until the absolute limit below.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # However active, a sign-in (and its remember-me cookie) ends after this long.
+    SESSION_ABSOLUTE_LIFETIME = timedelta(days=30)
     WTF_CSRF_TIME_LIMIT = 3600 * 8
     SEND_HSTS = False
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
 from community import demo
 from community.accounts import services as account_services
+from community.backup import BackupRefused, backup_sqlite
 from community.errors import ValidationFailed
 from community.profiles import services as profile_services
 
@@ -49,6 +52,31 @@ def demo_command() -> None:
     for username, _display_name, email, role, is_employee, note in demo.DEMO_USERS:
         badges = role + (", employee" if is_employee else "")
         click.echo(f"  {username:<8} {email:<32} {badges:<20} {note}")
+
+
+@hearth.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--timeout",
+    default=600.0,
+    show_default=True,
+    help="Seconds after which the copy is stopped and nothing is kept.",
+)
+def backup_command(destination: Path, timeout: float) -> None:
+    """Copy the SQLite database to DESTINATION while the site keeps running."""
+    click.echo(f"Copying the database to {destination} ...")
+    try:
+        report = backup_sqlite(
+            destination,
+            timeout_seconds=timeout,
+            progress=lambda elapsed: click.echo(f"  still copying, {elapsed:.0f} s"),
+        )
+    except BackupRefused as refusal:
+        raise click.ClickException(str(refusal)) from refusal
+    click.echo(
+        f"Backup written: {report.path} ({report.size_bytes / 1_048_576:.1f} MiB, "
+        f"{report.seconds:.1f} s, integrity {report.integrity})."
+    )
 
 
 @hearth.command("purge-exports")

@@ -24,6 +24,8 @@ from community.profiles.models import (
 from community.spaces import services as space_services
 from tests import factories
 from tests.conftest import count_queries, csrf_token_from, sign_in
+from tests.test_avatars import picture
+from tests.test_html import _duplicate_ids
 
 V = FieldVisibility
 
@@ -419,3 +421,15 @@ def test_profile_page_runs_the_same_queries_for_few_and_many_posts(world, databa
     # Session member, their memberships, the profile's member, profile, custom
     # answers, avatar, the activity page (topics, spaces, ideas joined), the badge.
     assert len(many) <= PROFILE_MAX_QUERIES, "\n---\n".join(many)
+
+
+def test_profile_pages_with_several_forms_have_no_duplicate_ids(client_as, world, custom_fields):
+    member = world.user("member")
+    factories.make_topic(world.spaces["public"], author=member)
+    profile_services.set_avatar(member, data=picture())
+    client = client_as("member")
+    for path in ("/account/profile", "/u/member", "/account/export", "/account/delete"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert _duplicate_ids(page.text) == [], path
+    assert client.get("/account/profile").text.count("<form") >= 3  # the check means something
