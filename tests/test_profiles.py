@@ -398,7 +398,9 @@ def test_activity_filters_and_pages_by_keyset(world, client_as):
 PROFILE_MAX_QUERIES = 10
 
 
-def test_profile_page_runs_the_same_queries_for_few_and_many_posts(world, database, client_as):
+def test_profile_page_runs_the_same_queries_for_few_and_many_posts(
+    world, database, client_as, report_figure
+):
     author = world.user("member")
     spaces = [world.spaces["public"], factories.make_space(), factories.make_space()]
     client = client_as("employee")
@@ -417,6 +419,7 @@ def test_profile_page_runs_the_same_queries_for_few_and_many_posts(world, databa
     few = measure()
     add(45)
     many = measure()
+    report_figure(f"FIGURE profile-page queries={len(few)}/{len(many)} posts=5/50")
     assert len(few) == len(many), "\n---\n".join(many)
     # Session member, their memberships, the profile's member, profile, custom
     # answers, avatar, the activity page (topics, spaces, ideas joined), the badge.

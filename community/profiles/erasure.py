@@ -50,7 +50,7 @@ class Erasure:
 @dataclass(frozen=True)
 class Rule:
     references: tuple[str, ...]  # "table.column"
-    effect: str  # what happens, in words (docs/security.md repeats them)
+    effect: str  # what happens to the rows, in words, for whoever reads the registry
     apply: Callable[[Erasure], None]
 
 
