@@ -16,6 +16,9 @@ from community.accounts.models import Role, User
 from community.accounts.services import hash_password
 from community.database import utcnow
 from community.demo_content import (
+    DEMO_GROUP_REQUESTS,
+    DEMO_GROUPS,
+    DEMO_GUIDELINES,
     DEMO_IDEA_BOARDS,
     DEMO_IDEAS,
     DEMO_MEMBERSHIPS,
@@ -25,10 +28,14 @@ from community.demo_content import (
     DEMO_SPACES,
     DEMO_TOPICS,
     DEMO_USERS,
+    DEMO_WELCOME_SPACE,
 )
 from community.extensions import db
+from community.groups import services as group_services
 from community.ideas import services as idea_services
 from community.ideas.models import Idea, IdeaStatus, IdeaStatusChange, IdeaVote
+from community.onboarding import services as onboarding_services
+from community.onboarding.models import MemberOnboarding
 from community.profiles import services as profile_services
 from community.profiles.models import FieldAnswer, FieldVisibility, ProfileFieldKind
 from community.spaces.models import (
@@ -75,6 +82,10 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
             created_at=now - timedelta(days=HISTORY_DAYS + 30),
         )
     db.session.add_all(users.values())
+    db.session.flush()
+    # The demo members have been here for months: their first sign-in is long past.
+    for user in users.values():
+        db.session.add(MemberOnboarding(user_id=user.id, first_signed_in_at=user.created_at))
     progress(f"  {len(users)} members")
 
     spaces: dict[str, Space] = {}
@@ -109,6 +120,12 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
     )
     db.session.commit()
     progress(f"  {len(spaces)} spaces, {len(DEMO_MEMBERSHIPS)} memberships")
+    _load_groups(users, spaces)
+    progress(f"  {len(DEMO_GROUPS)} groups")
+    onboarding_services.update_onboarding_settings(
+        users["ada"], guidelines=DEMO_GUIDELINES, welcome_space=spaces[DEMO_WELCOME_SPACE]
+    )
+    progress("  guidelines and the welcome space")
 
     count = len(DEMO_TOPICS)
     for index, entry in enumerate(DEMO_TOPICS):
@@ -125,6 +142,25 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
     _load_profiles(users)
     progress(f"  {len(DEMO_PROFILES)} profiles, {len(DEMO_PROFILE_FIELDS)} profile fields")
     return True
+
+
+def _load_groups(users: dict[str, User], spaces: dict[str, Space]) -> None:
+    """Groups through the services, as an admin would make them (each step audited)."""
+    admin = users["ada"]
+    groups = {}
+    for name, description, accepts_requests, owners, members, opened in DEMO_GROUPS:
+        group = group_services.create_group(
+            admin, name=name, description=description, accepts_requests=accepts_requests
+        )
+        for username in owners + members:
+            group_services.add_group_member(admin, group, users[username])
+        for username in owners:
+            group_services.set_group_owner(admin, group, users[username], is_owner=True)
+        for slug in opened:
+            group_services.grant_space(admin, group, spaces[slug])
+        groups[name] = group
+    for name, username, message in DEMO_GROUP_REQUESTS:
+        group_services.request_group_membership(users[username], groups[name], message=message)
 
 
 def _load_profiles(users: dict[str, User]) -> None:

@@ -19,12 +19,17 @@ from community.accounts.services import hash_password
 from community.answers import services as answer_services
 from community.database import utcnow
 from community.extensions import db
+from community.groups import services as group_services
+from community.groups.models import Group, GroupMember, SpaceGroup
 from community.ideas import services as idea_services
 from community.ideas.models import IdeaStatus
+from community.invites import services as invite_services
 from community.moderation.audit import record_audit
 from community.moderation.models import AuditAction, AuditTarget
 from community.notifications import services as notification_services
 from community.notifications.models import WatchLevel
+from community.onboarding import services as onboarding_services
+from community.onboarding.models import MemberOnboarding
 from community.profiles import services as profile_services
 from community.profiles.models import FieldAnswer, FieldVisibility, ProfileFieldKind
 from community.spaces import services as space_services
@@ -45,7 +50,10 @@ def make_user(
     is_employee: bool = False,
     is_confirmed: bool = True,
     password: str = PASSWORD,
+    has_signed_in: bool = True,
 ) -> User:
+    """A member; ``has_signed_in`` False makes one whose next sign-in is their first
+    (and shows them the welcome page)."""
     number = next(_sequence)
     username = username or f"user{number}"
     user = User(
@@ -60,8 +68,34 @@ def make_user(
         email_confirmed_at=utcnow() if is_confirmed else None,
     )
     db.session.add(user)
+    if has_signed_in:
+        db.session.flush()
+        db.session.add(MemberOnboarding(user_id=user.id, first_signed_in_at=utcnow()))
     db.session.commit()
     return user
+
+
+def make_group(
+    *,
+    name: str | None = None,
+    members: tuple[User, ...] = (),
+    owners: tuple[User, ...] = (),
+    spaces: tuple[Space, ...] = (),
+    accepts_requests: bool = False,
+) -> Group:
+    """A group with members and owners, opening the given (closed) spaces."""
+    name = name or f"Group {next(_sequence)}"
+    group = Group(name=name, name_lower=name.lower(), accepts_requests=accepts_requests)
+    db.session.add(group)
+    db.session.flush()
+    for user in members:
+        db.session.add(GroupMember(group_id=group.id, user_id=user.id))
+    for user in owners:
+        db.session.add(GroupMember(group_id=group.id, user_id=user.id, is_owner=True))
+    for space in spaces:
+        db.session.add(SpaceGroup(group_id=group.id, space_id=space.id))
+    db.session.commit()
+    return group
 
 
 def make_space(
@@ -206,12 +240,31 @@ def make_rich_member(world) -> RichMember:
     moderated = make_space(visibility=Visibility.CLOSED, moderators=(rich,))
     moderated.accepts_join_requests = True
     db.session.commit()
-    space_services.create_invite(rich, moderated, max_uses=3)
+    invite_services.create_invites(rich, spaces=[moderated], max_uses=3)
     asked = space_services.request_to_join(other, moderated, message="Let me in")
     space_services.decide_join_request(rich, asked, is_approved=True)
+    # An invite mailed to their address, which they used.
     invited_to = make_space(visibility=Visibility.CLOSED)
-    _invite, token = space_services.create_invite(admin, invited_to)
-    space_services.accept_invite(rich, space_services.find_invite(token))
+    mailed = invite_services.create_invites(
+        admin, spaces=[invited_to], emails=identifiers["email"]
+    ).invites[0]
+    invite_services.accept_invite(rich, mailed)
+    # Groups: one they belong to and own (deciding a request), one they asked to join.
+    owned = make_group(owners=(rich,), accepts_requests=True)
+    group_asked = group_services.request_group_membership(other, owned, message="Add me")
+    group_services.decide_group_request(rich, group_asked, is_approved=False, note="Not yet")
+    wanted = make_group(accepts_requests=True)
+    group_services.request_group_membership(rich, wanted, message="I would like in.")
+    # Onboarding: their own first sign-in, a welcome they sent, the settings they saved.
+    onboarding_services.record_sign_in(rich)
+    onboarding_services.send_welcome_message(rich, other, note="Welcome aboard!")
+    # Only admins save the settings; the row is marked as theirs directly, as if
+    # they had been an admin then (the seed must touch every reference to users).
+    settings = onboarding_services.update_onboarding_settings(
+        admin, guidelines="Be kind.", welcome_space=None
+    )
+    settings.updated_by_id = rich.id
+    db.session.commit()
     joinable = make_space(visibility=Visibility.CLOSED)
     joinable.accepts_join_requests = True
     db.session.commit()

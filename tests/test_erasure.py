@@ -18,10 +18,11 @@ from community.accounts.models import Role, User
 from community.answers.models import AnswerVote
 from community.extensions import db
 from community.ideas.models import Idea, IdeaVote
+from community.invites.models import Invite, InviteUse
 from community.moderation.models import AuditAction, AuditEntry
 from community.profiles import erasure
 from community.profiles import services as profile_services
-from community.spaces.models import Invite, InviteUse, Space
+from community.spaces.models import Space
 from community.topics.models import Post, Topic
 from tests import factories
 from tests.conftest import csrf_token_from, sign_in

@@ -9,10 +9,10 @@ every way back to the person. ``tests/test_erasure.py`` walks the schema and fai
 for a reference to ``users`` no rule covers.
 
 What is removed beyond the rows: ``@username`` mentions in others' posts become
-``@former-member``, and the member's username, display name and e-mail address are
-taken out of audit-log reasons. What stays by design is written in
-``docs/security.md``: their text when they keep their posts, others' quotes of it,
-and audit rows (actor and target by id only).
+``@former-member``, the member's username, display name and e-mail address are
+taken out of audit-log reasons, and invites mailed to them forget the address.
+What stays by design is written in ``docs/security.md``: their text when they keep
+their posts, others' quotes of it, and audit rows (actor and target by id only).
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ from community.answers.models import AnswerVote
 from community.database import utcnow
 from community.extensions import db
 from community.ideas.models import Idea, IdeaNote, IdeaStatusChange, IdeaVote
+from community.invites.models import Invite, InviteUse
 from community.markdown import render_markdown
 from community.moderation.models import AuditEntry
-from community.spaces.models import Invite, InviteUse, Space
+from community.spaces.models import Space
 from community.topics.models import Post, PostRevision, Topic
 
 FORMER_MEMBER = "former member"
@@ -248,10 +249,16 @@ RULES: tuple[Rule, ...] = (
     _deleting("topic_watches.user_id", "notifications.user_id", "memberships.user_id",
               "join_requests.user_id", "sign_ins.user_id", "profiles.user_id",
               "profile_avatars.user_id", "profile_field_values.user_id",
-              "data_exports.user_id"),
+              "data_exports.user_id", "group_members.user_id", "group_requests.user_id",
+              "member_onboarding.user_id"),
     _detaching("notifications.actor_id", "join_requests.decided_by_id", "tags.created_by_id",
                "idea_status_changes.actor_id", "post_revisions.editor_id",
-               "posts.deleted_by_id", "topics.last_poster_id", "audit_entries.actor_id"),
+               "posts.deleted_by_id", "topics.last_poster_id", "group_requests.decided_by_id",
+               "member_onboarding.welcomed_by_id", "onboarding_settings.updated_by_id"),
+    # The log is append-only (community.moderation.audit): the database's ON DELETE
+    # SET NULL detaches the actor when the account row goes.
+    Rule(("audit_entries.actor_id",), "kept; the database sets it to NULL with the account",
+         lambda job: None),
 )  # fmt: skip
 
 
@@ -310,13 +317,25 @@ def redact(text: str, identifiers: tuple[str, ...]) -> str:
 
 
 def _redact_audit_reasons(identifiers: tuple[str, ...]) -> None:
-    candidates = db.session.scalars(
-        select(AuditEntry).where(
+    """The one change the append-only audit log takes (art. 17 before an audit trail):
+    a reason a moderator wrote loses the member's names and address; the row, its
+    action, target and time stay. A Core UPDATE, past the ORM's guard on purpose."""
+    candidates = db.session.execute(
+        select(AuditEntry.id, AuditEntry.reason).where(
             or_(*(func.lower(AuditEntry.reason).contains(i.lower()) for i in identifiers))
         )
-    )
-    for entry in candidates:
-        entry.reason = redact(entry.reason, identifiers)
+    ).all()
+    for entry_id, reason in candidates:
+        db.session.execute(
+            update(AuditEntry.__table__)
+            .where(AuditEntry.__table__.c.id == entry_id)
+            .values(reason=redact(reason, identifiers))
+        )
+
+
+def _forget_invited_address(email: str) -> None:
+    """Invites mailed to the member keep the invite, not the address it went to."""
+    db.session.execute(update(Invite).where(func.lower(Invite.email) == email).values(email=""))
 
 
 # --- the whole erasure ------------------------------------------------------------------
@@ -331,6 +350,7 @@ def erase_member(member: User, *, remove_posts: bool) -> None:
     db.session.flush()
     _rewrite_mentions(job.username)
     _redact_audit_reasons(identifiers)
+    _forget_invited_address(member.email.lower())
     db.session.flush()
     db.session.execute(delete(User).where(User.id == member.id))
     # The object stood for a row that no longer exists; nothing may flush it again.

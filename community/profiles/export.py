@@ -145,9 +145,11 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         _f("decided_at", "string|null", "When staff decided."),
         _f("note_from_staff", "string", "The note staff sent you with their answer."),
     ), export_rows.join_requests),
-    Section("invites_sent.json", "Invite links you made.", ("invites.created_by_id",), (
+    Section("invites_sent.json", "Invites you made.", ("invites.created_by_id",), (
         _f("id", "integer", "The invite's number."),
-        _f("space", "string|null", "The space; empty where you can no longer read it."),
+        _f("spaces", "array", "The spaces it opens that you can still read."),
+        _f("grants_employee", "boolean", "Whether it makes its user an employee."),
+        _f("was_mailed", "boolean", "Whether it went by e-mail (the address is not kept here)."),
         _f("max_uses", "integer", "How many times it works."),
         _f("use_count", "integer", "How many times it was used."),
         _CREATED,
@@ -155,11 +157,32 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         _f("revoked_at", "string|null", "When you withdrew it."),
         _f("used_at", "array", "When each use happened."),
     ), export_rows.invites_sent),
-    Section("invites_used.json", "Invite links you joined through.", ("invite_uses.user_id",), (
+    Section("invites_used.json", "Invites you joined through.", ("invite_uses.user_id",), (
         _f("invite_id", "integer", "The invite's number."),
-        _f("space", "string|null", "The space; empty where you can no longer read it."),
+        _f("spaces", "array", "The spaces it opened that you can still read."),
         _f("used_at", "string", "When you used it."),
     ), export_rows.invites_used),
+    Section("groups.json", "Groups you belong to.", ("group_members.user_id",), (
+        _f("group", "string|null", "The group's name."),
+        _f("is_owner", "boolean", "Whether you own it."),
+        _f("created_at", "string", "Since when."),
+    ), export_rows.groups),
+    Section("group_requests.json", "Your requests to join groups.", (
+        "group_requests.user_id",
+    ), (
+        _f("id", "integer", "The request's number."),
+        _f("group", "string|null", "The group; empty where you can no longer see it."),
+        _f("message", "string", "What you wrote."),
+        _f("status", "string", "pending, approved or declined."),
+        _CREATED,
+        _f("decided_at", "string|null", "When its owners decided."),
+        _f("note_from_staff", "string", "The note they sent you with their answer."),
+    ), export_rows.group_requests),
+    Section("onboarding.json", "Your first steps here.", ("member_onboarding.user_id",), (
+        _f("first_signed_in_at", "string|null", "When you first signed in."),
+        _f("guidelines_read_at", "string|null", "When you read the guidelines."),
+        _f("welcomed_at", "string|null", "When a moderator welcomed you."),
+    ), export_rows.onboarding),
     Section("notifications.json", "Notifications you were sent.", ("notifications.user_id",), (
         _f("id", "integer", "The notification's number."),
         _f("kind", "string", "What happened."),
@@ -203,6 +226,8 @@ SECTIONS: tuple[Section | NotExported, ...] = (
     ), export_rows.tags_created),
     Section("moderation_actions.json", "What you did as a moderator or admin.", (
         "audit_entries.actor_id", "posts.deleted_by_id", "join_requests.decided_by_id",
+        "group_requests.decided_by_id", "member_onboarding.welcomed_by_id",
+        "onboarding_settings.updated_by_id",
     ), (
         _f("action", "string", "What was done (domain:verb)."),
         _f("target_type", "string|null", "The kind of thing acted on."),

@@ -12,16 +12,29 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, String, case, literal, or_, select, type_coerce, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    case,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from community import policy
 from community.accounts.models import SignIn, User
 from community.answers.models import AnswerVote
 from community.extensions import db
+from community.groups.models import Group, GroupMember, GroupRequest
 from community.ideas.models import Idea, IdeaNote, IdeaStatusChange, IdeaVote
+from community.invites.models import Invite, InviteUse, invite_spaces
 from community.moderation.models import AuditEntry, AuditTarget
 from community.notifications.models import Notification, TopicWatch
+from community.onboarding.models import MemberOnboarding, OnboardingSettings
 from community.profiles.models import (
     BUILT_IN_FIELDS,
     DataExport,
@@ -31,8 +44,6 @@ from community.profiles.models import (
     ProfileFieldValue,
 )
 from community.spaces.models import (
-    Invite,
-    InviteUse,
     JoinRequest,
     JoinRequestStatus,
     Membership,
@@ -285,42 +296,100 @@ def join_requests(member: User) -> list[Row]:
     )
 
 
+def _invite_spaces(member: User, invite_ids: Any) -> dict[int, list[str]]:
+    """The names of each invite's spaces that the member may still read."""
+    names: dict[int, list[str]] = {}
+    for invite_id, name in db.session.execute(
+        select(invite_spaces.c.invite_id, Space.name)
+        .join(Space, Space.id == invite_spaces.c.space_id)
+        .where(invite_spaces.c.invite_id.in_(invite_ids), policy.readable_spaces_clause(member))
+        .order_by(Space.name)
+    ):
+        names.setdefault(invite_id, []).append(name)
+    return names
+
+
 def invites_sent(member: User) -> list[Row]:
+    mine = select(Invite.id).where(Invite.created_by_id == member.id)
     uses: dict[int, list[str | None]] = {}
     for invite_id, used_at in db.session.execute(
         select(InviteUse.invite_id, InviteUse.used_at)
-        .join(Invite, Invite.id == InviteUse.invite_id)
-        .where(Invite.created_by_id == member.id)
+        .where(InviteUse.invite_id.in_(mine))
         .order_by(InviteUse.id)
     ):
         uses.setdefault(invite_id, []).append(_iso(used_at))
+    spaces = _invite_spaces(member, mine)
     rows = _fetch(
         select(
             Invite.id,
-            _readable_space(member).label("space"),
+            Invite.grants_employee,
+            (Invite.email != "").label("was_mailed"),
             Invite.max_uses,
             Invite.use_count,
             Invite.created_at,
             Invite.expires_at,
             Invite.revoked_at,
         )
-        .join(Space, Space.id == Invite.space_id)
         .where(Invite.created_by_id == member.id)
         .order_by(Invite.id)
     )
     for row in rows:
-        # When each use happened; who joined is theirs to tell, not this archive's.
+        row["spaces"] = spaces.get(row["id"], [])
+        # When each use happened; who joined, and whom it was mailed to, is theirs.
         row["used_at"] = uses.get(row["id"], [])
     return rows
 
 
 def invites_used(member: User) -> list[Row]:
-    return _fetch(
-        select(InviteUse.invite_id, _readable_space(member).label("space"), InviteUse.used_at)
-        .join(Invite, Invite.id == InviteUse.invite_id)
-        .join(Space, Space.id == Invite.space_id)
+    used = select(InviteUse.invite_id).where(InviteUse.user_id == member.id)
+    spaces = _invite_spaces(member, used)
+    rows = _fetch(
+        select(InviteUse.invite_id, InviteUse.used_at)
         .where(InviteUse.user_id == member.id)
         .order_by(InviteUse.id)
+    )
+    for row in rows:
+        row["spaces"] = spaces.get(row["invite_id"], [])
+    return rows
+
+
+def _group_name(member: User) -> ColumnElement[str | None]:
+    return case((policy.visible_groups_clause(member), Group.name), else_=None)
+
+
+def groups(member: User) -> list[Row]:
+    return _fetch(
+        select(_group_name(member).label("group"), GroupMember.is_owner, GroupMember.created_at)
+        .join(Group, Group.id == GroupMember.group_id)
+        .where(GroupMember.user_id == member.id)
+        .order_by(GroupMember.id)
+    )
+
+
+def group_requests(member: User) -> list[Row]:
+    return _fetch(
+        select(
+            GroupRequest.id,
+            _group_name(member).label("group"),
+            GroupRequest.message,
+            GroupRequest.status,
+            GroupRequest.created_at,
+            GroupRequest.decided_at,
+            GroupRequest.note.label("note_from_staff"),
+        )
+        .join(Group, Group.id == GroupRequest.group_id)
+        .where(GroupRequest.user_id == member.id)
+        .order_by(GroupRequest.id)
+    )
+
+
+def onboarding(member: User) -> list[Row]:
+    return _fetch(
+        select(
+            MemberOnboarding.first_signed_in_at,
+            MemberOnboarding.guidelines_read_at,
+            MemberOnboarding.welcomed_at,
+        ).where(MemberOnboarding.user_id == member.id)
     )
 
 
@@ -425,7 +494,28 @@ def moderation_actions(member: User) -> list[Row]:
         JoinRequest.id,
         JoinRequest.decided_at,
     ).where(JoinRequest.decided_by_id == member.id, JoinRequest.decided_at.is_not(None))
-    everything = union_all(audited, deleted, decided).subquery()
+    decided_groups = select(
+        case(
+            (GroupRequest.status == JoinRequestStatus.APPROVED, "group_request:approve"),
+            else_="group_request:decline",
+        ),
+        literal("group_request", String),
+        GroupRequest.id,
+        GroupRequest.decided_at,
+    ).where(GroupRequest.decided_by_id == member.id, GroupRequest.decided_at.is_not(None))
+    welcomed = select(
+        literal("member:welcome", String),
+        literal("member", String),
+        MemberOnboarding.user_id,
+        MemberOnboarding.welcomed_at,
+    ).where(MemberOnboarding.welcomed_by_id == member.id, MemberOnboarding.welcomed_at.is_not(None))
+    settings = select(
+        literal("onboarding:settings", String),
+        literal(None, String),
+        literal(None, Integer),
+        OnboardingSettings.updated_at,
+    ).where(OnboardingSettings.updated_by_id == member.id)
+    everything = union_all(audited, deleted, decided, decided_groups, welcomed, settings).subquery()
     return _fetch(select(everything).order_by(everything.c.created_at, everything.c.target_id))
 
 

@@ -1,7 +1,7 @@
 """profiles, custom profile fields, avatars, sign-in history and data exports
 
 Revision ID: b6628c77b18c
-Revises: 90a842c69c87
+Revises: b3aa3531d014
 Create Date: 2026-12-01 08:50:41.747393
 
 Every table here points at users: the export and erasure registries
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "b6628c77b18c"
-down_revision = "90a842c69c87"
+down_revision = "b3aa3531d014"
 branch_labels = None
 depends_on = None
 
