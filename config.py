@@ -116,6 +116,17 @@ class Config:
     # the header is ignored).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
+    # Profiles and the member's data. Who members write to about their data (the
+    # export's README names it): an address or a page of the company's.
+    PRIVACY_CONTACT = os.environ.get("PRIVACY_CONTACT", "the administrators of this community")
+    # How long an export's download link works; the archive is deleted afterwards.
+    EXPORT_LINK_HOURS = int(os.environ.get("EXPORT_LINK_HOURS", "48"))
+    RATELIMIT_EXPORT = "5 per day"
+    # Avatar uploads are the one request allowed a larger body (community.security).
+    UPLOAD_MAX_CONTENT_LENGTH = int(
+        os.environ.get("UPLOAD_MAX_CONTENT_LENGTH", 5 * 1024 * 1024 + 64 * 1024)
+    )
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from community.moderation.audit_views import bp as audit_bp
     from community.notifications.views import bp as notifications_bp
     from community.onboarding.views import bp as onboarding_bp
+    from community.profiles.views import bp as profiles_bp
     from community.search.views import bp as search_bp
     from community.spaces.views import bp as spaces_bp
     from community.tags.views import bp as tags_bp
@@ -118,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(invites_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(onboarding_bp)
+    app.register_blueprint(profiles_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(spaces_bp)
     app.register_blueprint(tags_bp)

@@ -18,6 +18,7 @@ from community.backup import BackupRefused, backup_sqlite
 from community.errors import ValidationFailed
 from community.extensions import db
 from community.notifications import outbox
+from community.profiles import services as profile_services
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,13 @@ def backup_command(destination: Path, timeout: float) -> None:
         f"Backup written: {report.path} ({report.size_bytes / 1_048_576:.1f} MiB, "
         f"{report.seconds:.1f} s, integrity {report.integrity})."
     )
+
+
+@hearth.command("purge-exports")
+def purge_exports_command() -> None:
+    """Delete members' data archives whose download links have expired (run daily)."""
+    removed = profile_services.purge_expired_exports()
+    click.echo(f"Deleted {removed} expired archive{'s' if removed != 1 else ''}.")
 
 
 def register_cli(app: Flask) -> None:

@@ -23,6 +23,8 @@ from community.demo_content import (
     DEMO_IDEAS,
     DEMO_MEMBERSHIPS,
     DEMO_PASSWORD,
+    DEMO_PROFILE_FIELDS,
+    DEMO_PROFILES,
     DEMO_SPACE_WATCHES,
     DEMO_SPACES,
     DEMO_TOPICS,
@@ -37,6 +39,8 @@ from community.notifications import services as notification_services
 from community.notifications.models import MailStatus, Notification, OutgoingMail, WatchLevel
 from community.onboarding import services as onboarding_services
 from community.onboarding.models import MemberOnboarding
+from community.profiles import services as profile_services
+from community.profiles.models import FieldAnswer, FieldVisibility, ProfileFieldKind
 from community.spaces.models import (
     IdeaBoard,
     JoinRequest,
@@ -146,6 +150,8 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
         )
     _settle_notifications(now)
     progress(f"  {len(DEMO_SPACE_WATCHES)} space watch levels; notifications of the history")
+    _load_profiles(users)
+    progress(f"  {len(DEMO_PROFILES)} profiles, {len(DEMO_PROFILE_FIELDS)} profile fields")
     return True
 
 
@@ -186,6 +192,32 @@ def _settle_notifications(now: datetime) -> None:
         update(Notification).where(Notification.created_at < recent).values(read_at=recent)
     )
     db.session.commit()
+
+
+def _load_profiles(users: dict[str, User]) -> None:
+    fields = {}
+    for label, kind, choices, is_required, shown_to in DEMO_PROFILE_FIELDS:
+        fields[label] = profile_services.create_profile_field(
+            users["ada"],
+            label=label,
+            kind=ProfileFieldKind(kind),
+            choices=choices,
+            is_required=is_required,
+            default_visibility=FieldVisibility(shown_to),
+        )
+    for username, entry in DEMO_PROFILES.items():
+        member = users[username]
+        profile_services.update_profile(
+            member,
+            display_name=member.display_name,
+            bio=entry["bio"],
+            fields=entry["fields"],
+            visibility={name: FieldVisibility(v) for name, v in entry["visibility"].items()},
+            answers={
+                fields[label].id: FieldAnswer(value, fields[label].default_visibility)
+                for label, value in entry["answers"].items()
+            },
+        )
 
 
 def _load_idea(

@@ -1046,3 +1046,55 @@ DEMO_IDEAS: list[dict] = [
         "replies": [],
     },
 ]
+
+# Profile fields the admin defined: (label, kind, choices, required at sign-up, shown to).
+DEMO_PROFILE_FIELDS: list[tuple[str, str, str, bool, str]] = [
+    ("Lumen products you use", "choice", "Hub and bulbs\nBulbs only\nHub, bulbs and API", True,
+     "everyone"),
+    ("Smart home setup", "text", "", False, "members"),
+    ("Portfolio", "url", "", False, "everyone"),
+]  # fmt: skip
+
+# username -> profile: about me (Markdown), the one-line fields, their visibility, and
+# answers to the fields above. Some are kept for staff or the member alone, so
+# "view my profile as" has something to show.
+DEMO_PROFILES: dict[str, dict] = {
+    "ada": {
+        "bio": "Community Lead at **Lumen Labs**. Ask me about the roadmap, events and "
+        "anything that feels off in here.",
+        "fields": {"company": "Lumen Labs", "job_title": "Community Lead", "location": "Lisbon",
+                   "website": "https://lumenlabs.example/team/ada"},
+        "visibility": {"location": "staff"},
+        "answers": {"Lumen products you use": "Hub, bulbs and API"},
+    },
+    "priya": {
+        "bio": "Support engineer. I answer questions about pairing, firmware and the hub's "
+        "logs. Attach the hub's **diagnostics code** when you ask!",
+        "fields": {"company": "Lumen Labs", "job_title": "Support Engineer",
+                   "location": "Pune"},
+        "visibility": {"location": "members"},
+        "answers": {"Lumen products you use": "Hub and bulbs"},
+    },
+    "sam": {
+        "bio": "Home Assistant tinkerer with three flats full of Lumen bulbs.",
+        "fields": {"company": "Whitaker Lettings", "job_title": "Landlord",
+                   "location": "Headingley", "website": "https://sam-tinkers.example"},
+        "visibility": {"company": "only_me", "location": "staff"},
+        "answers": {"Lumen products you use": "Hub, bulbs and API",
+                    "Smart home setup": "Home Assistant on a Raspberry Pi, 41 bulbs"},
+    },
+    "jules": {
+        "bio": "Customer Council member. I care about _schedules_ and quiet hubs.",
+        "fields": {"location": "Nantes"},
+        "visibility": {"location": "only_me", "bio": "members"},
+        "answers": {"Lumen products you use": "Bulbs only"},
+    },
+    "olu": {
+        "bio": "Certified Lumen installer at Brightwire Installations.",
+        "fields": {"company": "Brightwire Installations", "job_title": "Installer",
+                   "website": "https://brightwire.example"},
+        "visibility": {},
+        "answers": {"Portfolio": "https://brightwire.example/projects",
+                    "Smart home setup": "Whatever the client needs"},
+    },
+}  # fmt: skip

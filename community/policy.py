@@ -23,6 +23,7 @@ from community.errors import Forbidden, NotFound
 from community.groups.models import Group, GroupMember, SpaceGroup
 from community.invites.models import Invite
 from community.notifications.models import Notification
+from community.profiles.models import FieldVisibility
 from community.spaces.models import Membership, Space, Visibility
 from community.topics.models import Post, Topic, TopicKind
 
@@ -645,22 +646,6 @@ def visible_notifications_clause(viewer: Viewer) -> ColumnElement[bool]:
     )
 
 
-def seen_members_clause(viewer: Viewer) -> ColumnElement[bool]:
-    """Members the viewer has seen: authors of posts the viewer may read. A WHERE
-    clause over ``User`` for mention autocomplete, so a member known only inside a
-    space the viewer cannot read is never suggested."""
-    if not viewer.is_authenticated:
-        return false()
-    if viewer.is_admin:
-        return true()
-    return exists().where(
-        Post.author_id == User.id,
-        Post.deleted_at.is_(None),
-        Post.topic_id == Topic.id,
-        visible_topics_clause(viewer),
-    )
-
-
 # --- tags ---------------------------------------------------------------------
 
 
@@ -682,6 +667,87 @@ def can_manage_members(viewer: Viewer) -> bool:
 def require_manage_members(viewer: Viewer) -> None:
     if not can_manage_members(viewer):
         raise NotFound
+
+
+def is_staff(viewer: Viewer) -> bool:
+    """Who "staff only" profile fields are for: employees, moderators and admins."""
+    return viewer.is_authenticated and (viewer.is_employee or viewer.is_moderator)
+
+
+def visible_members_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """Members a viewer may know of (profile pages and avatars): a WHERE clause over
+    ``User``. Members are only ever looked up through it, so it has no ``can_*``.
+
+    A member exists for a viewer who can read something they wrote, or a space they
+    belong to: someone seen only in a closed or employee space stays unknown outside
+    it, name included, as on every other page.
+    """
+    if viewer.is_admin:
+        return true()
+    visible_topic_ids = select(Topic.id).where(visible_topics_clause(viewer))
+    readable_space_ids = select(Space.id).where(readable_spaces_clause(viewer))
+    allowed = [
+        exists().where(
+            Post.author_id == User.id,
+            Post.deleted_at.is_(None),
+            Post.topic_id.in_(visible_topic_ids),
+        ),
+        exists().where(Membership.user_id == User.id, Membership.space_id.in_(readable_space_ids)),
+    ]
+    if viewer.is_authenticated and viewer.id is not None:
+        allowed.append(User.id == viewer.id)  # one's own profile, before one's first post
+    return or_(*allowed)
+
+
+def _is_self(viewer: Viewer, owner_id: int) -> bool:
+    return viewer.is_authenticated and viewer.id is not None and viewer.id == owner_id
+
+
+def can_see_profile_field(viewer: Viewer, owner_id: int, visibility: FieldVisibility) -> bool:
+    """One part of a profile, under the visibility its owner chose for it."""
+    if _is_self(viewer, owner_id):
+        return True
+    if visibility is FieldVisibility.EVERYONE:
+        return True
+    if visibility is FieldVisibility.MEMBERS:
+        return viewer.is_authenticated
+    if visibility is FieldVisibility.STAFF:
+        return is_staff(viewer)
+    # Only me: not staff, not admins; the owner chose.
+    return False
+
+
+def visible_profile_fields_clause(
+    viewer: Viewer, owner_id: ColumnElement[int], visibility: ColumnElement[str]
+) -> ColumnElement[bool]:
+    """SQL twin of ``can_see_profile_field`` over a row's owner and visibility columns."""
+    allowed = [visibility == FieldVisibility.EVERYONE]
+    if viewer.is_authenticated:
+        allowed.append(visibility == FieldVisibility.MEMBERS)
+    if is_staff(viewer):
+        allowed.append(visibility == FieldVisibility.STAFF)
+    if viewer.is_authenticated and viewer.id is not None:
+        allowed.append(owner_id == viewer.id)
+    return or_(*allowed)
+
+
+def can_manage_profile_fields(viewer: Viewer) -> bool:
+    return viewer.is_admin
+
+
+def require_manage_profile_fields(viewer: Viewer) -> None:
+    if not can_manage_profile_fields(viewer):
+        raise NotFound
+
+
+def can_delete_member(viewer: Viewer, member: User) -> bool:
+    """Erase an account: its owner, or an admin (with a reason). An admin's own
+    account goes through its own settings page, never the admin tools."""
+    if not viewer.is_authenticated:
+        return False
+    if _is_self(viewer, member.id):
+        return True
+    return viewer.is_admin
 
 
 # --- groups -------------------------------------------------------------------

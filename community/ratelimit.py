@@ -149,6 +149,14 @@ invite_link = limiter.limit(_setting("RATELIMIT_INVITE_LINK"), scope="invite-lin
 confirmation_mail = limiter.limit(
     _setting("RATELIMIT_CONFIRMATION_MAIL"), key_func=_member_key, scope="confirmation-mail"
 )
+# Building an archive reads everything a member ever did: a few a day is plenty.
+export = limiter.limit(
+    _setting("RATELIMIT_EXPORT"),
+    key_func=_member_key,
+    methods=["POST"],
+    deduct_when=_succeeded,
+    scope="export",
+)
 search = limiter.limit(
     _search_limit, key_func=_member_key, exempt_when=_is_search_form_only, scope="search"
 )

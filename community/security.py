@@ -8,10 +8,30 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g
+from flask import Flask, Request, Response, current_app, g
 from flask_login import current_user
 
 HSTS_MAX_AGE = 63_072_000  # two years, as the HSTS preload list asks
+# The routes that take a file; every other request keeps MAX_CONTENT_LENGTH.
+UPLOAD_ENDPOINTS = frozenset({"profiles.upload_avatar"})
+
+
+class HearthRequest(Request):
+    """Flask's request, with a larger body allowed on upload routes only.
+
+    The limit is read when the body is parsed, which CSRFProtect does before any
+    view runs; deciding it here, from the matched route, holds whoever parses first.
+    """
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self.endpoint in UPLOAD_ENDPOINTS:
+            return int(current_app.config["UPLOAD_MAX_CONTENT_LENGTH"])
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        Request.max_content_length.fset(self, value)  # type: ignore[attr-defined]
 
 
 def csp_nonce() -> str:
@@ -38,7 +58,8 @@ def content_security_policy(nonce: str) -> str:
 
 
 def set_security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
+    # A response that set a stricter policy of its own (an avatar: none at all) keeps it.
+    response.headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     response.headers["X-Frame-Options"] = "DENY"
@@ -55,6 +76,8 @@ def set_security_headers(response: Response) -> Response:
 
 
 def init_security(app: Flask) -> None:
+    app.request_class = HearthRequest
+
     @app.before_request
     def _mark_hsts() -> None:
         g.send_hsts = app.config["SEND_HSTS"]

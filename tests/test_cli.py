@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 from community.demo_content import (
     DEMO_GROUPS,
     DEMO_IDEAS,
+    DEMO_PROFILE_FIELDS,
+    DEMO_PROFILES,
     DEMO_SPACE_WATCHES,
     DEMO_SPACES,
     DEMO_TOPICS,
@@ -24,6 +26,7 @@ from community.notifications.models import (
     SpaceWatch,
 )
 from community.onboarding.queries import get_settings
+from community.profiles.models import FieldVisibility, Profile, ProfileField
 from community.spaces.models import JoinRequest, Space
 from community.topics.models import Post, Topic, TopicKind
 
@@ -140,3 +143,21 @@ def test_demo_has_mentions_a_quote_and_unread_notifications_and_mails_none_of_it
         select(func.count(OutgoingMail.id)).where(OutgoingMail.status == MailStatus.QUEUED)
     )
     assert queued == 0
+
+
+def test_demo_profiles_have_fields_some_of_them_hidden(app, database):
+    app.test_cli_runner().invoke(args=["hearth", "demo"])
+    assert _count(ProfileField) == len(DEMO_PROFILE_FIELDS)
+    profiles = list(db.session.scalars(select(Profile)))
+    assert len(profiles) == len(DEMO_PROFILES)
+    hidden = {
+        profile.visibility_of(name)
+        for profile in profiles
+        for name in ("company", "location", "bio")
+    }
+    assert {FieldVisibility.ONLY_ME, FieldVisibility.STAFF} <= hidden
+    # A visitor sees sam's profile without what sam kept for staff or himself.
+    page = app.test_client().get("/u/sam").text
+    assert "Home Assistant tinkerer" in page
+    assert "Whitaker Lettings" not in page
+    assert "Headingley" not in page

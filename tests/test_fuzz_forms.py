@@ -26,6 +26,10 @@ FIELD_NAMES = [
     "emails", "spaces", "group", "max_uses", "days", "submission_token", "back",
     "allows_member_invites", "accepts_requests", "space", "message", "note",
     "guidelines", "welcome_space", "dn-display_name",
+    "bio", "company", "job_title", "location", "website", "bio_visibility",
+    "company_visibility", "location_visibility", "avatar_visibility", "field_1",
+    "field_1_visibility", "label", "hint", "options", "is_required", "default_visibility",
+    "reason", "posts",
 ]  # fmt: skip
 POST_ENDPOINTS = sorted(endpoint for endpoint, route in ROUTES.items() if route.post)
 

@@ -12,12 +12,14 @@ A new route without an entry here fails ``test_every_route_is_in_the_leak_matrix
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from PIL import Image
 
 from community.accounts.models import Role
 from community.extensions import db
@@ -27,6 +29,8 @@ from community.invites.models import Invite
 from community.notifications import outbox as outbox_service
 from community.notifications import preferences as notification_preferences
 from community.notifications.models import EmailFrequency, Notification, NotificationKind
+from community.profiles import services as profile_services
+from community.profiles.models import FieldAnswer, FieldVisibility, ProfileFieldKind
 from community.spaces import services as space_services
 from community.spaces.models import IdeaBoard, JoinRequest, MembershipRole
 from community.topics.models import TopicKind
@@ -203,6 +207,9 @@ class Objects:
     open_group_id: int  # a group no persona is in that takes requests
     group_request_id: int  # a pending request to join "Partners"
     newcomer_id: int  # a confirmed member who joined today
+    username: str  # a member seen only in this kind's space (who posted there)
+    export_token: str  # that member's data export
+    profile_field_id: int  # an admin-defined profile field
 
 
 @dataclass(frozen=True)
@@ -236,6 +243,10 @@ def reply(objects: Objects) -> dict:
 
 def idea(objects: Objects) -> dict:
     return {"topic_id": objects.idea_id}
+
+
+def username(objects: Objects) -> dict:
+    return {"username": objects.username}
 
 
 def bad_token(objects: Objects) -> dict:
@@ -410,6 +421,33 @@ ROUTES: dict[str, Route] = {
     ),
     # The audit log: admins read it; nothing changes it.
     "audit.index": Route(nothing, get=admin_only(200)),
+    # Profiles: a member exists for whoever can read something they wrote or a space
+    # they belong to (test_policy.SEE_MEMBER), and so does their avatar.
+    "profiles.show": Route(username, get=readers(200)),
+    "profiles.avatar": Route(username, get=readers(200)),
+    "profiles.edit": Route(nothing, get=anonymous_or_member(anonymous=302, member=200)),
+    "profiles.update": Route(nothing, post=anonymous_or_member(anonymous=302, member=422)),
+    "profiles.upload_avatar": Route(nothing, post=anonymous_or_member(anonymous=302, member=422)),
+    "profiles.remove_avatar": Route(nothing, post=everyone(302)),
+    "profiles.export": Route(nothing, get=anonymous_or_member(anonymous=302, member=200)),
+    "profiles.request_export": Route(nothing, post=anonymous_or_member(anonymous=302, member=422)),
+    # Another member's archive: the same 404 for everyone, signed in or not.
+    "profiles.download_export": Route(lambda o: {"token": o.export_token}, get=everyone(404)),
+    "profiles.delete_account": Route(
+        nothing,
+        get=anonymous_or_member(anonymous=302, member=200),
+        post=anonymous_or_member(anonymous=302, member=422),
+    ),
+    "profiles.admin_delete_member": Route(
+        lambda o: {"user_id": o.member_id}, get=admin_only(200), post=admin_only(422)
+    ),
+    "profiles.admin_fields": Route(nothing, get=admin_only(200), post=admin_only(422)),
+    "profiles.admin_field": Route(
+        lambda o: {"field_id": o.profile_field_id}, get=admin_only(200), post=admin_only(302)
+    ),
+    "profiles.admin_delete_field": Route(
+        lambda o: {"field_id": o.profile_field_id}, post=admin_only(302)
+    ),
 }
 NOT_IN_MATRIX = {"static"}  # files from static/, the same for everyone
 
@@ -470,6 +508,21 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
     db.session.add(group_request)
     newcomer = factories.make_user(username="newcomer", has_signed_in=False)
     db.session.commit()
+    # Each voice has a profile whose fields say which space they are known from, an
+    # avatar and an archive of their data.
+    profile_field = profile_services.create_profile_field(
+        admin, label="Favourite lamp", kind=ProfileFieldKind.TEXT
+    )
+    exports = {}
+    for kind, voice in voices.items():
+        profile_services.update_profile(
+            voice, display_name=voice.display_name, bio=f"Known from the {kind} space",
+            fields={"company": f"Company of the {kind} voice"}, visibility={},
+            answers={profile_field.id: FieldAnswer(f"A lamp of the {kind} voice",
+                                                   FieldVisibility.EVERYONE)},
+        )  # fmt: skip
+        profile_services.set_avatar(voice, data=_png())
+        exports[kind] = profile_services.request_export(voice, password=factories.PASSWORD).token
     objects: dict[str, Objects] = {}
     canaries: dict[str, list[str]] = {}
     for kind in SPACE_KINDS:
@@ -536,6 +589,9 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
             open_group_id=open_group.id,
             group_request_id=group_request.id,
             newcomer_id=newcomer.id,
+            username=voices[kind].username,
+            export_token=exports[kind],
+            profile_field_id=profile_field.id,
         )
         canaries[kind] = [marker, f"{marker}BODY", f"{marker}REPLY", f"canary{kind}tag"]
     canaries["closed"].append("Canaryclosed")
@@ -543,6 +599,12 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
     # Employee spaces are not even listed to others: their name is a canary too.
     canaries["employee"].append(world.spaces["employee"].name)
     return objects, canaries
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), color="gold").save(out, format="PNG")
+    return out.getvalue()
 
 
 # Objects that do not exist, for the same routes: what a wrong address answers.
@@ -637,7 +699,8 @@ def test_leak_matrix_every_route_role_and_space_kind(
                         outcome.mismatches.append(
                             f"{where}: {response.status_code}, expected {expected}"
                         )
-                    body = response.get_data(as_text=True)
+                    # Pictures and archives are searched too, as bytes read as text.
+                    body = response.get_data().decode("utf-8", errors="replace")
                     if response.status_code == 404:
                         # Hidden must read exactly like missing (SECURITY-PLAN check 5).
                         key = (endpoint, method)
@@ -677,6 +740,10 @@ def test_leak_matrix_admin_sees_every_canary_so_the_check_can_fail(world, client
         body = admin.get(f"/t/{objects[kind].topic_id}").get_data(as_text=True)
         for canary in canaries[kind]:
             assert canary in body, (kind, canary)
+        profile = admin.get(f"/u/{objects[kind].username}").get_data(as_text=True)
+        assert f"CANARY{kind.upper()}REPLY" in profile  # the voice's activity
+        if kind != "public":
+            assert f"Canary{kind}" in profile  # the voice's name
         idea_page = admin.get(f"/t/{objects[kind].idea_id}").get_data(as_text=True)
         assert f"INTERNALNOTE{kind.upper()}" in idea_page
         assert f"CANARY{kind.upper()}IDEA" in notifications

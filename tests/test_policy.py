@@ -16,6 +16,8 @@ from community.extensions import db
 from community.groups import services as group_services
 from community.groups.models import Group
 from community.notifications.models import Notification, NotificationKind
+from community.profiles import services as profile_services
+from community.profiles.models import FieldVisibility, ProfileFieldKind, ProfileFieldValue
 from community.spaces import services as space_services
 from community.spaces.models import IdeaBoard, Space, Visibility
 from community.topics import services as topic_services
@@ -485,35 +487,119 @@ def test_visible_notifications_clause_agrees_with_can_see_notification(world, pe
         assert in_sql  # the message to them alone at least
 
 
-#                    sees the public poster, the closed-only poster, the employee-only one
-SEEN_MEMBERS = {
-    "anonymous":       (N, N, N),
-    "unconfirmed":     (Y, N, N),
-    "member":          (Y, N, N),
-    "closed_member":   (Y, Y, N),
-    "group_member":    (Y, Y, N),
-    "employee":        (Y, N, Y),
-    "space_moderator": (Y, Y, N),
-    "moderator":       (Y, N, N),
-    "admin":           (Y, Y, Y),
+# --- profiles ---------------------------------------------------------------------
+
+# Who sees a profile field, by the visibility its owner chose (the owner sees all).
+#                    everyone members staff only_me
+FIELD_VISIBILITY = {
+    "anonymous":       (Y, N, N, N),
+    "unconfirmed":     (Y, Y, N, N),
+    "member":          (Y, Y, N, N),
+    "closed_member":   (Y, Y, N, N),
+    "group_member":    (Y, Y, N, N),
+    "employee":        (Y, Y, Y, N),
+    "space_moderator": (Y, Y, N, N),
+    "moderator":       (Y, Y, Y, N),
+    "admin":           (Y, Y, Y, N),
+    "owner":           (Y, Y, Y, Y),
+}  # fmt: skip
+VISIBILITIES = ("everyone", "members", "staff", "only_me")
+# Whose profile exists for whom: a member who posted in a space of each kind (and
+# belongs to it, for the closed one), and one who never posted and belongs nowhere.
+#                    public closed employee lurker
+SEE_MEMBER = {
+    "anonymous":       (Y, N, N, N),
+    "unconfirmed":     (Y, N, N, N),
+    "member":          (Y, N, N, N),
+    "closed_member":   (Y, Y, N, N),
+    # Reads the closed space through its group, so knows who posted there.
+    "group_member":    (Y, Y, N, N),
+    "employee":        (Y, N, Y, N),
+    "space_moderator": (Y, Y, N, N),
+    "moderator":       (Y, N, N, N),
+    "admin":           (Y, Y, Y, Y),
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
-def test_seen_members_clause_names_only_authors_of_posts_the_viewer_may_read(world, persona):
-    viewer = _viewer(world, persona)
-    posters = []
-    for kind in SPACE_KINDS:
-        poster = factories.make_user(username=f"poster{kind}", is_employee=kind == "employee")
-        if kind == "closed":
-            space_services.add_member(world.user("admin"), world.spaces[kind], poster)
-        factories.make_topic(world.spaces[kind], author=poster)
-        posters.append(poster)
-    seen = set(
+@pytest.mark.parametrize("persona", [*PERSONAS, "owner"])
+def test_profile_field_visibility_matrix(world, persona):
+    owner = factories.make_user(username="fieldowner")
+    viewer = owner if persona == "owner" else _viewer(world, persona)
+    values = []
+    for visibility in VISIBILITIES:
+        field = profile_services.create_profile_field(
+            world.user("admin"), label=f"Field {visibility}", kind=ProfileFieldKind.TEXT
+        )
+        values.append(
+            ProfileFieldValue(field_id=field.id, user_id=owner.id, value=visibility,
+                              visibility=FieldVisibility(visibility))
+        )  # fmt: skip
+    db.session.add_all(values)
+    db.session.commit()
+    expected = dict(zip(VISIBILITIES, FIELD_VISIBILITY[persona], strict=True))
+
+    for visibility in VISIBILITIES:
+        seen = policy.can_see_profile_field(viewer, owner.id, FieldVisibility(visibility))
+        assert seen is expected[visibility], visibility
+    in_sql = set(
         db.session.scalars(
-            select(User.id).where(
-                User.id.in_([poster.id for poster in posters]), policy.seen_members_clause(viewer)
+            select(ProfileFieldValue.value).where(
+                ProfileFieldValue.user_id == owner.id,
+                policy.visible_profile_fields_clause(
+                    viewer, ProfileFieldValue.user_id, ProfileFieldValue.visibility
+                ),
             )
         )
     )
-    assert tuple(poster.id in seen for poster in posters) == SEEN_MEMBERS[persona]
+    assert in_sql == {visibility for visibility in VISIBILITIES if expected[visibility]}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_visible_members_matrix(world, persona):
+    admin = world.user("admin")
+    voices = {
+        kind: factories.make_user(username=f"voice{kind}", is_employee=kind == "employee")
+        for kind in SPACE_KINDS
+    }
+    space_services.add_member(admin, world.spaces["closed"], voices["closed"])
+    for kind, voice in voices.items():
+        topic = factories.make_topic(world.spaces[kind], author=admin)
+        factories.make_reply(topic, author=voice)
+    lurker = factories.make_user(username="lurker")
+    members = [voices["public"], voices["closed"], voices["employee"], lurker]
+
+    viewer = _viewer(world, persona)
+    visible = set(
+        db.session.scalars(
+            select(User.id).where(
+                User.id.in_([m.id for m in members]), policy.visible_members_clause(viewer)
+            )
+        )
+    )
+    assert tuple(m.id in visible for m in members) == SEE_MEMBER[persona]
+    if viewer.is_authenticated:  # everyone exists for themselves, posts or not
+        assert db.session.scalar(
+            select(User.id).where(User.id == viewer.id, policy.visible_members_clause(viewer))
+        )
+
+
+def test_visible_members_ignores_deleted_posts(world):
+    ghost = factories.make_user(username="ghost")
+    topic = factories.make_topic(world.spaces["public"], author=world.user("admin"))
+    reply = factories.make_reply(topic, author=ghost)
+    topic_services.delete_post(ghost, reply)
+    viewer = AnonymousViewer()
+    assert (
+        db.session.scalar(
+            select(User.id).where(User.id == ghost.id, policy.visible_members_clause(viewer))
+        )
+        is None
+    )
+
+
+def test_only_owners_and_admins_may_delete_an_account(world):
+    member = world.user("member")
+    for persona in PERSONAS:
+        viewer = _viewer(world, persona)
+        expected = persona in ("member", "admin")
+        assert policy.can_delete_member(viewer, member) is expected, persona

@@ -28,6 +28,8 @@ from community.groups.models import Group
 from community.invites import services as invite_services
 from community.invites.models import Invite
 from community.notifications.models import Notification, NotificationKind
+from community.profiles import services as profile_services
+from community.profiles.models import ProfileField, ProfileFieldKind
 from community.spaces import services as space_services
 from community.spaces.models import JoinRequest
 from community.topics import services as topic_services
@@ -97,6 +99,7 @@ class Content:
     join_request: JoinRequest
     invite: Invite
     notification: Notification
+    profile_field: ProfileField
 
 
 @pytest.fixture
@@ -119,12 +122,16 @@ def content(world: World) -> Content:
     notification = Notification(user_id=author.id, kind=NotificationKind.REPLY, topic=topic)
     db.session.add(notification)
     db.session.commit()
+    profile_field = profile_services.create_profile_field(
+        world.user("admin"), label="Favourite lamp", kind=ProfileFieldKind.TEXT
+    )
     return Content(
         topic=topic,
         post=reply,
         join_request=join_request,
         invite=invite,
         notification=notification,
+        profile_field=profile_field,
     )
 
 
@@ -153,6 +160,10 @@ def mailed_tokens(app: Flask, world: World) -> dict[str, str]:
     tokens["invites.accept"] = invite_services.create_invites(
         world.user("admin"), spaces=[world.spaces["closed"]], max_uses=5
     ).link_token
+    # An archive's link is shown to its owner on the export page; a real one too.
+    tokens["profiles.download_export"] = profile_services.request_export(
+        member, password=factories.PASSWORD
+    ).token
     return tokens
 
 
@@ -173,6 +184,8 @@ def url_values(world: World, content: Content, mailed_tokens: dict[str, str]):
         "notification_id": content.notification.id,
         "group_id": db.session.scalar(sa.select(Group.id).where(Group.name == "Partners")),
         "space_id": world.spaces["closed"].id,
+        "username": "member",  # a member who posted in the public space
+        "field_id": content.profile_field.id,
     }
 
     def fill(rule: Rule) -> dict[str, object]:

@@ -7,7 +7,7 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.database import Base, StrEnumType, UTCDateTime, utcnow
@@ -26,6 +26,10 @@ PASSWORD_MIN_LENGTH = 12
 PASSWORD_MIN_DISTINCT_CHARACTERS = 4
 # Long passphrases are welcome; the cap only stops hashing megabytes per request.
 PASSWORD_MAX_LENGTH = 256
+# Sign-in history: what a row keeps, and for how long (the export's README says so).
+USER_AGENT_MAX_LENGTH = 300
+IP_ADDRESS_MAX_LENGTH = 45  # the longest textual IPv6 address (IPv4-mapped)
+SIGN_IN_HISTORY_DAYS = 90
 # zxcvbn's estimate below a million guesses (its scores 0 and 1: common passwords,
 # keyboard walks, repeats, words with a year) is refused; NIST SP 800-63B asks for a
 # check against commonly used passwords rather than composition rules.
@@ -171,4 +175,35 @@ class AnonymousViewer:
         return None
 
 
+class StandInViewer(AnonymousViewer):
+    """Nobody real: a signed-in member with no memberships, or an employee, as
+    "view my profile as…" shows a profile to them. Policy answers it like any viewer;
+    its ``id`` is None, so it is never the profile's owner."""
+
+    is_anonymous = False
+    is_authenticated = True
+    is_confirmed = True
+
+    def __init__(self, *, is_employee: bool) -> None:
+        self.is_employee = is_employee
+        self.display_name = "Staff member" if is_employee else "Member"
+
+
 Viewer = User | AnonymousViewer
+
+
+class SignIn(Base):
+    """One successful sign-in: when, from which address, with which browser.
+
+    The member sees it in their export; rows older than ``SIGN_IN_HISTORY_DAYS``
+    are removed at their next sign-in, and all of them when the account is deleted.
+    """
+
+    __tablename__ = "sign_ins"
+    __table_args__ = (Index("ix_sign_ins_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip_address: Mapped[str] = mapped_column(String(IP_ADDRESS_MAX_LENGTH), default="")
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_MAX_LENGTH), default="")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
@@ -17,14 +19,18 @@ from community.accounts import tokens
 from community.accounts.models import (
     DISPLAY_NAME_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
+    IP_ADDRESS_MAX_LENGTH,
     PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_DISTINCT_CHARACTERS,
     PASSWORD_MIN_GUESSES_LOG10,
     PASSWORD_MIN_LENGTH,
+    SIGN_IN_HISTORY_DAYS,
+    USER_AGENT_MAX_LENGTH,
     USERNAME_MAX_LENGTH,
     USERNAME_MIN_LENGTH,
     USERNAME_PATTERN,
     Role,
+    SignIn,
     User,
 )
 from community.database import utcnow
@@ -33,6 +39,7 @@ from community.extensions import db
 from community.moderation.audit import record_audit
 from community.moderation.models import AuditAction, AuditTarget
 from community.notifications.outbox import queue_mail
+from community.profiles.models import FieldAnswer, ProfileFieldValue
 
 log = logging.getLogger(__name__)
 # zxcvbn raises on longer input (its own guard against slow matching).
@@ -149,8 +156,18 @@ def find_user_by_email(email: str) -> User | None:
 # --- sign-up and confirmation -------------------------------------------------
 
 
-def register_user(*, email: str, username: str, display_name: str, password: str) -> User | None:
+def register_user(
+    *,
+    email: str,
+    username: str,
+    display_name: str,
+    password: str,
+    profile_answers: Mapping[int, FieldAnswer] | None = None,
+) -> User | None:
     """Create an unconfirmed account and send its confirmation link.
+
+    ``profile_answers`` are the sign-up's custom profile fields, checked already by
+    ``profiles.services.check_signup_answers``; they are stored with the account.
 
     Returns the new member, or None when the address already has an account: then
     the owner of that address is told by e-mail instead, and the caller shows the
@@ -172,6 +189,14 @@ def register_user(*, email: str, username: str, display_name: str, password: str
     )
     db.session.add(user)
     try:
+        db.session.flush()
+        for field_id, answer in (profile_answers or {}).items():
+            db.session.add(
+                ProfileFieldValue(
+                    field_id=field_id, user_id=user.id, value=answer.value,
+                    visibility=answer.visibility,
+                )
+            )  # fmt: skip
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
@@ -272,6 +297,29 @@ def authenticate(login: str, password: str) -> User | None:
         return None
     log.info("account.login outcome=success user_id=%s", user.id)
     return user
+
+
+def record_sign_in(user: User, *, ip_address: str | None, user_agent: str | None) -> SignIn:
+    """Keep this sign-in in the member's history, and forget the ones past retention."""
+    now = utcnow()
+    db.session.execute(
+        delete(SignIn).where(
+            SignIn.user_id == user.id,
+            SignIn.created_at < now - timedelta(days=SIGN_IN_HISTORY_DAYS),
+        )
+    )
+    sign_in = SignIn(
+        user_id=user.id,
+        created_at=now,
+        ip_address=(ip_address or "")[:IP_ADDRESS_MAX_LENGTH],
+        # Control characters would only garble the export; the rest is kept as sent.
+        user_agent="".join(c for c in (user_agent or "") if c.isprintable())[
+            :USER_AGENT_MAX_LENGTH
+        ],
+    )
+    db.session.add(sign_in)
+    db.session.commit()
+    return sign_in
 
 
 def end_all_sessions(user: User) -> None:

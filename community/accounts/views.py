@@ -11,6 +11,9 @@ from community.accounts import forms, queries, services
 from community.accounts.models import Role
 from community.errors import ValidationFailed
 from community.onboarding import services as onboarding_services
+from community.profiles import forms as profile_forms
+from community.profiles import queries as profile_queries
+from community.profiles import services as profile_services
 from community.security import safe_next_url
 
 bp = Blueprint("accounts", __name__)
@@ -27,19 +30,34 @@ def _start_session(user: services.User, *, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
+def _sign_in(user: services.User, *, remember: bool = False) -> None:
+    """Start a session for someone who just proved who they are, and keep it in
+    their sign-in history."""
+    services.record_sign_in(
+        user, ip_address=request.remote_addr, user_agent=request.headers.get("User-Agent")
+    )
+    _start_session(user, remember=remember)
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @ratelimit.sign_up
 def signup() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("spaces.home"))
-    form = forms.SignUpForm()
+    # The profile fields an admin made required are asked here, beside the account's.
+    profile_fields = profile_queries.list_signup_fields()
+    form = profile_forms.with_custom_fields(forms.SignUpForm, profile_fields, is_signup=True)()
     if form.validate_on_submit():
         try:
+            answers = profile_services.check_signup_answers(
+                profile_fields, {d.form_name: form[d.form_name].data for d in profile_fields}
+            )
             services.register_user(
                 email=form.email.data,
                 username=form.username.data,
                 display_name=form.display_name.data,
                 password=form.password.data,
+                profile_answers=answers,
             )
         except ValidationFailed as error:
             form.add_error(error)
@@ -47,7 +65,7 @@ def signup() -> ResponseReturnValue:
             session["signup_email"] = form.email.data.strip()
             return redirect(url_for("accounts.signup_sent"))
     status = UNPROCESSABLE if form.is_submitted() else 200
-    return render_template("accounts/signup.html", form=form), status
+    return render_template("accounts/signup.html", form=form, profile_fields=profile_fields), status
 
 
 @bp.get("/signup/sent")
@@ -71,7 +89,7 @@ def confirm(token: str) -> ResponseReturnValue:
             return redirect(url_for("spaces.home"))
         invite_path = safe_next_url(session.get("invite_path"))
         if not current_user.is_authenticated:
-            _start_session(user)
+            _sign_in(user)
         is_first = onboarding_services.record_sign_in(user)
         flash("Your e-mail address is confirmed. Welcome!", "success")
         # Someone who signed up from an invite goes back to it to join; other
@@ -107,7 +125,7 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         user = services.authenticate(form.login.data, form.password.data)
         if user is not None:
-            _start_session(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
             is_first = onboarding_services.record_sign_in(user)
             return redirect(next_url or _after_sign_in(is_first=is_first))
         # One message whether the address exists or the password is wrong.
@@ -152,7 +170,7 @@ def reset_password(token: str) -> ResponseReturnValue:
         except ValidationFailed as error:
             form.add_error(error)
         else:
-            _start_session(user)
+            _sign_in(user)
             flash("Your password is changed and you are signed in.", "success")
             return redirect(url_for("spaces.home"))
     status = UNPROCESSABLE if form.is_submitted() else 200

@@ -219,8 +219,8 @@ def space_news(viewer: Viewer, spaces: list[Space]) -> dict[int, int]:
 
 
 def suggest_mentions(viewer: User, space: Space, prefix: str) -> list[User]:
-    """Members whose username or display name starts with ``prefix`` whom the viewer
-    has seen (``policy.seen_members_clause``) and who may read ``space``, so a
+    """Members whose username or display name starts with ``prefix`` who exist for the
+    viewer (``policy.visible_members_clause``) and who may read ``space``, so a
     suggestion never names someone known only inside a space the viewer cannot read,
     and a mention of them always reaches them."""
     policy.require_read_space(viewer, space)
@@ -241,7 +241,7 @@ def suggest_mentions(viewer: User, space: Space, prefix: str) -> list[User]:
             User.id != viewer.id,
             User.email_confirmed_at.is_not(None),
             policy.space_readers_clause(space),
-            policy.seen_members_clause(viewer),
+            policy.visible_members_clause(viewer),
         )
         .order_by(User.username_lower)
         .limit(MENTION_SUGGESTIONS)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import json
+import zipfile
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import select
 
 from community.accounts import services as account_services
 from community.extensions import db
@@ -290,6 +293,64 @@ def test_journey_moderator_invites_a_new_person_who_signs_up_and_lands_inside(br
     keeper_page.goto(f"{live_server.url}/s/{slug}/invites")
     assert keeper_page.get_by_text("New Partner").is_visible()  # who joined through it
     moderator_context.close()
+
+
+def test_journey_member_hides_a_field_checks_view_as_exports_and_leaves(page, live_server):
+    space_slug = _make_public_space(live_server, _unique("Lobby "))
+    username = _unique("leaver")
+    with live_server.app.app_context():
+        member = factories.make_user(username=username, password=PASSWORD)
+        space = db.session.scalar(select(Space).where(Space.slug == space_slug))
+        factories.make_topic(space, author=member, title="Hello from someone leaving soon")
+    _sign_in(page, live_server, username)
+
+    # A field only staff may see.
+    page.get_by_role("link", name="Profile", exact=True).click()
+    page.get_by_role("link", name="Edit profile").click()
+    page.get_by_label("Company", exact=True).fill("Secret Skunkworks")
+    page.get_by_label("Who sees Company").select_option("staff")
+    page.get_by_label("About me", exact=True).fill("I light **things** up.")
+    page.get_by_role("button", name="Save profile").click()
+    page.get_by_text("Your profile is saved.").wait_for()
+    assert page.get_by_text("Secret Skunkworks").is_visible()
+    assert page.locator(".profile-bio strong").inner_text() == "things"
+
+    # "View my profile as": a visitor does not see it, staff do.
+    page.get_by_role("link", name="a visitor").click()
+    page.get_by_text("This is your profile as a visitor sees it").wait_for()
+    assert page.get_by_text("Secret Skunkworks").count() == 0
+    assert page.get_by_text("Hello from someone leaving soon").is_visible()
+    page.get_by_role("link", name="staff", exact=True).click()
+    page.get_by_text("This is your profile as staff sees it").wait_for()
+    assert page.get_by_text("Secret Skunkworks").is_visible()
+
+    # The export, after confirming the password.
+    page.get_by_role("link", name="Edit profile").click()
+    page.get_by_role("link", name="Download all your data").click()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Prepare my archive").click()
+    page.get_by_text("Your archive is ready").wait_for()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download hearth-export").click()
+    path = download_info.value.path()
+    with zipfile.ZipFile(path) as archive:
+        account = json.loads(archive.read("account.json"))[0]
+        profile = {row["field"]: row for row in json.loads(archive.read("profile.json"))}
+        assert "README.txt" in archive.namelist()
+    assert account["username"] == username
+    assert profile["company"]["visibility"] == "staff"
+
+    # Leaving: the password again, and the account is gone.
+    page.goto(live_server.url + "/account")
+    page.get_by_role("link", name="Delete your account").click()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Delete my account").click()
+    page.get_by_text("Your account is deleted").wait_for()
+    assert page.get_by_role("link", name="Sign in").is_visible()
+    page.goto(f"{live_server.url}/u/{username}")
+    page.get_by_role("heading", name="Page not found").wait_for()
+    page.goto(f"{live_server.url}/s/{space_slug}")
+    assert page.get_by_text("former member").first.is_visible()
 
 
 def test_journey_admin_opens_a_space_to_a_group_and_invites_a_partner_by_email(

