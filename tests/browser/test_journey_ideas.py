@@ -78,9 +78,10 @@ def test_journey_idea_is_voted_planned_merged_and_shipped(browser, live_server):
     duplicate.goto(board_url)
     duplicate.get_by_role("link", name="New idea").click()
     duplicate.get_by_label("Title").fill("Lights that follow sunset")
+    # A debounced search while typing: allow a busy machine (and PostgreSQL) its time.
     duplicate.locator("#similar-questions").get_by_role(
         "link", name="Schedules that follow sunset"
-    ).wait_for()
+    ).wait_for(timeout=30_000)
     duplicate.get_by_label("Message").fill("Dusk-based schedules please.")
     duplicate.get_by_role("button", name="Post idea").click()
     duplicate.get_by_role("heading", name="Lights that follow sunset").wait_for()
