@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
-from flask import Flask
+from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
 
 from community import demo
 from community.accounts import services as account_services
+from community.dashboard import services as dashboard_services
+from community.dashboard.attention import AttentionRules
+from community.database import utcnow
 from community.errors import ValidationFailed
 
 hearth = AppGroup("hearth", help="Hearth administration commands.")
@@ -48,6 +53,32 @@ def demo_command() -> None:
     for username, _display_name, email, role, is_employee, note in demo.DEMO_USERS:
         badges = role + (", employee" if is_employee else "")
         click.echo(f"  {username:<8} {email:<32} {badges:<20} {note}")
+
+
+@hearth.command("send-weekly-summary")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Run as on this day (UTC; default today): the summary covers the week before.",
+)
+def send_weekly_summary_command(today: datetime | None) -> None:
+    """E-mail last week's community health summary to staff who asked for it.
+
+    Safe to run twice: nobody gets the same week twice. Run it weekly (cron, Monday).
+    """
+    day = today.date() if today else utcnow().date()
+    # Links in the mail point at BASE_URL, as every other e-mail's do.
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        dashboard_url = url_for("dashboard.index", _external=True)
+        click.echo(f"Weekly summary for the week before {day.isoformat()}:")
+        run = dashboard_services.send_weekly_summaries(
+            today=day,
+            dashboard_url=dashboard_url,
+            rules=AttentionRules.from_config(current_app.config),
+            progress=click.echo,
+        )
+    click.echo(f"Sent {run.sent}, skipped {run.skipped}.")
 
 
 def register_cli(app: Flask) -> None:

@@ -7,12 +7,17 @@ never sees a state the application could not produce.
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
+
+from sqlalchemy import select
 
 from community.accounts.models import Role, User
 from community.accounts.services import hash_password
 from community.database import utcnow
 from community.extensions import db
+from community.ideas.models import Idea, IdeaVote
 from community.spaces.models import IdeaBoard, Membership, MembershipRole, Space, Visibility
+from community.tags.models import Tag
 from community.topics import services as topic_services
 from community.topics.models import Post, Topic, TopicKind
 
@@ -92,3 +97,38 @@ def make_topic(
 
 def make_reply(topic: Topic, *, author: User, body: str = "A reply.") -> Post:
     return topic_services.reply_to_topic(author, topic, body=body)
+
+
+def first_post(topic: Topic) -> Post:
+    return db.session.scalar(select(Post).where(Post.topic_id == topic.id, Post.post_number == 1))
+
+
+def set_topic_time(topic: Topic, moment: datetime) -> Topic:
+    """Move a topic (its first post, and its idea row and votes) to ``moment``."""
+    topic.created_at = topic.last_posted_at = moment
+    first_post(topic).created_at = moment
+    idea = db.session.get(Idea, topic.id)
+    if idea is not None:
+        idea.created_at = moment
+        for vote in db.session.scalars(select(IdeaVote).where(IdeaVote.topic_id == topic.id)):
+            vote.created_at = moment
+    db.session.commit()
+    return topic
+
+
+def reply_at(topic: Topic, moment: datetime, *, author: User, body: str = "A reply.") -> Post:
+    """A reply made through the service, then moved to ``moment`` (a staff reply moves
+    the question's first staff reply with it)."""
+    had_staff_reply = topic.first_staff_reply_at is not None
+    post = make_reply(topic, author=author, body=body)
+    post.created_at = moment
+    if author.is_employee and not had_staff_reply and topic.first_staff_reply_at is not None:
+        topic.first_staff_reply_at = moment
+    db.session.commit()
+    return post
+
+
+def make_tags(*names: str) -> None:
+    """Tags that members may then use (only staff create new ones)."""
+    db.session.add_all(Tag(name=name) for name in names)
+    db.session.commit()

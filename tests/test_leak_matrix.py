@@ -28,7 +28,18 @@ from community.spaces.models import IdeaBoard, Invite, JoinRequest, MembershipRo
 from community.topics.models import TopicKind
 from tests import factories
 from tests.conftest import PERSONAS, SPACE_KINDS, csrf_token_from
-from tests.test_policy import IDEA_NOTES, IDEA_STAFF, LISTED, MODERATE, POST, READ, N, Y
+from tests.test_policy import (
+    DASHBOARD,
+    IDEA_NOTES,
+    IDEA_STAFF,
+    LISTED,
+    MODERATE,
+    POST,
+    READ,
+    REVIEW,
+    N,
+    Y,
+)
 
 Expect = Callable[[str, int], int]
 
@@ -99,8 +110,6 @@ JOIN = {
     "moderator":       (N, Y, N),
     "admin":           (N, N, N),
 }  # fmt: skip
-# Reviewing join requests: the closed space's moderators and admins.
-REVIEW = {persona: (False, MODERATE[persona][1], False) for persona in MODERATE}
 
 
 def join(persona: str, column: int) -> int:
@@ -109,6 +118,20 @@ def join(persona: str, column: int) -> int:
     if not LISTED[persona][column]:
         return 404
     return 302 if JOIN[persona][column] else 403
+
+
+def dashboard(persona: str, column: int) -> int:
+    """Staff only; the space filter names this kind's space, so a staff member who
+    does not read it gets 404 as for a space that does not exist."""
+    if _anonymous(persona):
+        return 302
+    return 200 if DASHBOARD[persona] and READ[persona][column] else 404
+
+
+def dashboard_action(persona: str, column: int) -> int:
+    if _anonymous(persona):
+        return 302
+    return 302 if DASHBOARD[persona] else 404
 
 
 def respond_queue(persona: str, column: int) -> int:
@@ -151,6 +174,10 @@ def nothing(objects: Objects) -> dict:
 
 def slug(objects: Objects) -> dict:
     return {"slug": objects.slug}
+
+
+def slug_filter(objects: Objects) -> dict:
+    return {"space": objects.slug}
 
 
 def topic(objects: Objects) -> dict:
@@ -228,6 +255,11 @@ ROUTES: dict[str, Route] = {
     "answers.unaccept": Route(topic, post=acting(ACCEPT, 302)),
     "answers.vote": Route(reply, post=acting(POST, 302), data=lambda o: {"value": "on"}),
     "answers.respond_queue": Route(nothing, get=respond_queue),
+    # The dashboard, its charts and export, filtered to this kind's space.
+    "dashboard.index": Route(slug_filter, get=dashboard),
+    "dashboard.chart": Route(lambda o: {"name": "community", **slug_filter(o)}, get=dashboard),
+    "dashboard.export_csv": Route(slug_filter, get=dashboard),
+    "dashboard.summary": Route(nothing, post=dashboard_action, data=lambda o: {"value": "on"}),
     "accounts.signup": Route(
         nothing,
         get=anonymous_or_member(anonymous=200, member=302),

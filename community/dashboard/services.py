@@ -1,0 +1,115 @@
+"""The weekly summary: who asked for it, and sending it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from flask import render_template
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from community import policy
+from community.accounts.models import User
+from community.dashboard import attention, queries
+from community.dashboard.models import SummarySubscription
+from community.dashboard.periods import Period
+from community.extensions import db
+from community.mail import send_mail
+
+log = logging.getLogger(__name__)
+
+
+def set_summary_subscription(actor: User, *, is_subscribed: bool) -> bool:
+    """Ask for the weekly summary e-mail or stop it; returns the new state.
+
+    Setting a state (not flipping one) makes a repeated request harmless; the primary
+    key decides whether the row exists. Raises NotFound for non-staff.
+    """
+    policy.require_view_dashboard(actor)
+    if is_subscribed:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(SummarySubscription).values(user_id=actor.id))
+        except IntegrityError:
+            pass  # asked already
+    else:
+        db.session.execute(
+            delete(SummarySubscription).where(SummarySubscription.user_id == actor.id)
+        )
+    db.session.commit()
+    log.info("dashboard.summary_subscription user_id=%s on=%s", actor.id, is_subscribed)
+    return is_subscribed
+
+
+@dataclass(frozen=True)
+class SummaryRun:
+    sent: int
+    skipped: int
+
+
+def send_weekly_summaries(
+    *,
+    today: date,
+    dashboard_url: str,
+    rules: attention.AttentionRules,
+    progress: Callable[[str], object] = lambda message: None,
+) -> SummaryRun:
+    """Send last week's summary to every staff member who asked for it.
+
+    Each summary is computed as its recipient (only the spaces they read) and goes
+    out through ``send_mail``. The week is recorded per recipient as it is sent, so a
+    second run (or a run after a failure part-way) sends nobody a week twice.
+    Subscribers who are no longer staff are skipped.
+    """
+    period = Period.week_before(today)
+    monday = period.first_day
+    due = list(
+        db.session.scalars(
+            select(SummarySubscription)
+            .join(User, User.id == SummarySubscription.user_id)
+            .where(
+                or_(
+                    SummarySubscription.last_sent_week.is_(None),
+                    SummarySubscription.last_sent_week < monday,
+                )
+            )
+            .order_by(SummarySubscription.user_id)
+        )
+    )
+    sent = skipped = 0
+    for number, subscription in enumerate(due, start=1):
+        user = subscription.user
+        if not (policy.can_view_dashboard(user) and user.is_confirmed):
+            skipped += 1
+            log.info("dashboard.summary_skipped user_id=%s reason=not_staff", user.id)
+            progress(f"  {number}/{len(due)} {user.username}: skipped (no longer staff)")
+            continue
+        body = summary_text(user, period, dashboard_url=dashboard_url, rules=rules)
+        send_mail(user.email, f"Community health, week of {monday:%-d %B %Y}", body)
+        db.session.execute(
+            update(SummarySubscription)
+            .where(SummarySubscription.user_id == user.id)
+            .values(last_sent_week=monday)
+        )
+        db.session.commit()
+        sent += 1
+        log.info("dashboard.summary_sent user_id=%s week=%s", user.id, monday.isoformat())
+        progress(f"  {number}/{len(due)} {user.username}: sent")
+    return SummaryRun(sent=sent, skipped=skipped)
+
+
+def summary_text(
+    viewer: User, period: Period, *, dashboard_url: str, rules: attention.AttentionRules
+) -> str:
+    """The plain-text summary of ``period`` for ``viewer``: their figures only."""
+    scope = queries.Scope(viewer=viewer, period=period)
+    return render_template(
+        "dashboard/summary_email.txt",
+        board=queries.dashboard(scope),
+        attention=attention.needs_attention(scope, rules),
+        period=period,
+        dashboard_url=dashboard_url,
+    )
