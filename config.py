@@ -8,6 +8,7 @@ the environment so that the same code runs on a laptop and behind gunicorn.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
 
@@ -65,6 +66,12 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    # A signed-in session ends after this long without a request (Flask checks the
+    # signed cookie's age; every request renews it). Remember-me brings the member
+    # back until the absolute limit below.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # However active, a sign-in (and its remember-me cookie) ends after this long.
+    SESSION_ABSOLUTE_LIFETIME = timedelta(days=30)
     WTF_CSRF_TIME_LIMIT = 3600 * 8
     SEND_HSTS = False
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from community.logs import make_handler
 from config import BASE_DIR, CONFIGS, Config
 
 log = logging.getLogger(__name__)
@@ -63,11 +64,11 @@ def create_app(config_name_or_object: str | type[Config] | object | None = None)
 
 def _configure_logging(app: Flask) -> None:
     # key=value lines, one event per line: easy to grep and to ship to a collector.
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO,
-            format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
-        )
+    # A host that configured logging already (a test runner, a supervisor) keeps it.
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(make_handler())
+        root.setLevel(logging.INFO)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -112,10 +113,12 @@ def _register_templates(app: Flask) -> None:
     from community import policy
     from community.markdown import render_snippet, stored_html
     from community.notifications.queries import unread_count
+    from community.topics.urls import post_url
 
     app.jinja_env.globals.update(policy.TEMPLATE_PREDICATES)
     # The header's badge: one COUNT per page, for signed-in members only.
     app.jinja_env.globals["unread_notification_count"] = unread_count
+    app.jinja_env.globals["post_url"] = post_url
     app.jinja_env.filters["stored_html"] = stored_html
     app.jinja_env.filters["snippet"] = render_snippet
     app.jinja_env.filters["datetime"] = _format_datetime

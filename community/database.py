@@ -59,13 +59,24 @@ class UTCDateTime(TypeDecorator):
 
 
 class StrEnumType(TypeDecorator):
-    """Store a ``StrEnum`` as its string value in a plain VARCHAR."""
+    """Store a ``StrEnum`` as its string value in a plain VARCHAR (20 by default).
+
+    Raises ValueError when a value of the enum is longer than the column, so a new
+    member that does not fit fails at import rather than on PostgreSQL at write time
+    (SQLite would store it silently).
+    """
 
     impl = String(20)
     cache_ok = True
 
-    def __init__(self, enum_class: type[enum.StrEnum], *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, enum_class: type[enum.StrEnum], *args: Any, length: int = 20, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        too_long = [member.value for member in enum_class if len(member.value) > length]
+        if too_long:
+            raise ValueError(f"{enum_class.__name__} values longer than {length}: {too_long}")
+        self.impl = String(length)
         self.enum_class = enum_class
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:

@@ -65,6 +65,8 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
             password_hash=password_hash,
             role=Role(role),
             is_employee=is_employee,
+            # Demo and test employees are made so by an admin, not by their domain.
+            is_employee_set_by_admin=is_employee,
             email_confirmed_at=now - timedelta(days=HISTORY_DAYS + 30),
             created_at=now - timedelta(days=HISTORY_DAYS + 30),
         )

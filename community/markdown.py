@@ -21,6 +21,7 @@ from html import unescape
 import bleach
 from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markupsafe import Markup, escape
 
 ALLOWED_TAGS = frozenset(
@@ -98,7 +99,26 @@ def _set_link_rel(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
+_TABLE_CELLS = frozenset({"th_open", "td_open"})
+_TEXT_ALIGN = re.compile(r"text-align:(left|center|right)")
+
+
+def _table_alignment_as_attribute(state: StateCore) -> None:
+    """Write a column's alignment as ``align``, which the allow-list keeps.
+
+    markdown-it writes it as a ``style`` attribute, which the sanitiser strips (no
+    ``style`` is ever allowed), so tables lost their alignment.
+    """
+    for token in state.tokens:
+        if token.type not in _TABLE_CELLS:
+            continue
+        alignment = _TEXT_ALIGN.fullmatch(str(token.attrs.pop("style", "")))
+        if alignment:
+            token.attrSet("align", alignment.group(1))
+
+
 _markdown = MarkdownIt("js-default").enable(["table", "strikethrough"])
+_markdown.core.ruler.push("table_alignment", _table_alignment_as_attribute)
 _cleaner = bleach.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,

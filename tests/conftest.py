@@ -29,6 +29,7 @@ from community import create_app
 from community.accounts.models import Role, User
 from community.extensions import db
 from community.mail import outbox
+from community.ratelimit import limiter
 from community.spaces.models import Space, Visibility
 from config import TestingConfig
 from tests import factories
@@ -103,6 +104,27 @@ def app(database_url: str) -> Iterator[Flask]:
     yield app
     with app.app_context():
         db.engine.dispose()  # close pooled connections before the interpreter does
+
+
+@pytest.fixture
+def limited_app(database, database_url):
+    """Build an app with rate limits on; the one Limiter is reset around each test."""
+    apps = []
+
+    def build(**overrides):
+        app = make_test_app(
+            database_url,
+            RATE_LIMITS_ENABLED=True,
+            RATELIMIT_STORAGE_URI=overrides.pop("RATELIMIT_STORAGE_URI", "memory://"),
+            **overrides,
+        )
+        app.test_client_class = IsolatedClient
+        apps.append(app)
+        limiter.reset()
+        return app
+
+    yield build
+    limiter.reset()
 
 
 class _ConnectionBoundSession(FlaskSQLAlchemySession):
@@ -274,7 +296,7 @@ def report_figure():
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if "tests/browser/test_journeys.py" not in report.nodeid or report.when != "call":
+    if "tests/browser/test_journey" not in report.nodeid or report.when != "call":
         return
     database = "postgresql" if "[postgresql" in report.nodeid else "sqlite"
     counts = _browser_results.setdefault(database, {"journeys": 0, "passed": 0})

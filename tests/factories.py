@@ -45,6 +45,7 @@ def make_user(
         password_hash=hash_password(password),
         role=role,
         is_employee=is_employee,
+        is_employee_set_by_admin=is_employee,  # as an admin would decide it
         email_confirmed_at=utcnow() if is_confirmed else None,
     )
     db.session.add(user)

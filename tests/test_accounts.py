@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from community.accounts import services as account_services
+from community.accounts import tokens
 from community.accounts.models import (
     DISPLAY_NAME_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
@@ -22,6 +27,7 @@ from community.accounts.models import (
     Role,
     User,
 )
+from community.errors import ValidationFailed
 from community.extensions import db
 from community.mail import Message, outbox
 from community.topics.models import Topic
@@ -323,8 +329,19 @@ def test_signup_treats_email_as_registered_when_address_contains_the_word_userna
         ("abababababababab", f"at least {PASSWORD_MIN_DISTINCT_CHARACTERS} different characters"),
         ("NewPerson rocks forever", "must not contain your username"),
         ("my new.person is secret", "must not contain your username or e-mail"),
+        ("passwordpassword", "too easy to guess"),
+        ("qwertyuiop123", "too easy to guess"),
+        ("iloveyou2026", "too easy to guess"),
     ],
-    ids=["short", "few-distinct", "contains-username", "contains-email"],
+    ids=[
+        "short",
+        "few-distinct",
+        "contains-username",
+        "contains-email",
+        "repeated-word",
+        "keyboard-walk",
+        "common-with-year",
+    ],
 )
 def test_signup_refuses_password_and_writes_nothing_when_weak(app, client, password, expected):
     before = user_count()
@@ -335,6 +352,34 @@ def test_signup_refuses_password_and_writes_nothing_when_weak(app, client, passw
     assert expected in field_error(response.text, "password")
     assert user_count() == before
     assert outbox(app) == []
+
+
+def test_password_check_refuses_every_common_password_long_enough_to_be_tried(report_figure):
+    """The 10,000 most common passwords of zxcvbn's list (xato's), as typed and with a
+    capital first letter: every one long enough to pass the length rule is refused."""
+    candidates = [
+        variant
+        for common in FREQUENCY_LISTS["passwords"][:10_000]
+        for variant in (common, common.capitalize())
+        if len(variant) >= PASSWORD_MIN_LENGTH
+    ]
+    accepted = []
+    for candidate in candidates:
+        try:
+            account_services.check_password_strength(candidate)
+        except ValidationFailed:
+            continue
+        accepted.append(candidate)
+
+    assert len(candidates) > 50  # the check is exercised
+    assert accepted == []
+    report_figure(f"FIGURE common-passwords tried={len(candidates)} accepted={len(accepted)}")
+
+
+def test_password_check_accepts_a_long_passphrase_and_scores_its_start(app):
+    # Past zxcvbn's 72-character limit nothing is cut from what is hashed.
+    account_services.check_password_strength("a long and lovely passphrase " * 8)
+    account_services.check_password_strength("Lumen-hub tastes of copper")
 
 
 @pytest.mark.parametrize(
@@ -537,6 +582,44 @@ def test_sign_out_everywhere_ends_every_session_when_posted(app, client_as, worl
     assert signed_in_name(replay_cookie(app, "remember_token", copied)) is None
 
 
+def test_session_ends_when_idle_longer_than_the_idle_limit(app, client, world):
+    idle = app.config["PERMANENT_SESSION_LIFETIME"]
+    with time_machine.travel(datetime.now(UTC), tick=False) as traveller:
+        submit_sign_in(client, "member", factories.PASSWORD)
+        copied = client.get_cookie("session").value
+        # Each request renews the session: three almost-idle spans in a row stay in.
+        for _ in range(3):
+            traveller.shift(idle - timedelta(minutes=5))
+            assert signed_in_name(client) == "Display member"
+
+        traveller.shift(idle + timedelta(minutes=1))
+
+        assert (
+            signed_in_name(replay_cookie(app, "session", client.get_cookie("session").value))
+            is None
+        )
+        assert signed_in_name(replay_cookie(app, "session", copied)) is None
+
+
+def test_remembered_sign_in_ends_at_the_absolute_limit_however_active(app, client, world):
+    lifetime = app.config["SESSION_ABSOLUTE_LIFETIME"]
+    with time_machine.travel(datetime.now(UTC), tick=False) as traveller:
+        submit_sign_in(client, "member", factories.PASSWORD, remember=True)
+        remember = client.get_cookie("remember_token").value
+        # Back every day: the session is renewed, and remember-me restores it after
+        # idle nights, until the sign-in itself is too old.
+        for _ in range(lifetime.days - 1):
+            traveller.shift(timedelta(days=1))
+            assert (
+                signed_in_name(replay_cookie(app, "remember_token", remember)) == "Display member"
+            )
+
+        traveller.shift(timedelta(days=1, minutes=1))
+
+        assert signed_in_name(replay_cookie(app, "remember_token", remember)) is None
+        assert signed_in_name(client) is None
+
+
 # --- password reset -------------------------------------------------------------
 
 
@@ -567,6 +650,18 @@ def test_reset_link_sets_password_and_signs_in_once_when_followed(app, client, w
     for again in (app.test_client().get(link), post(app.test_client(), link, {"password": "x"})):
         assert again.status_code == 404
         assert NOT_WORKING in again.text
+
+
+def test_reset_link_confirms_the_address_and_derives_employee_status_when_unconfirmed(app, client):
+    user = factories.make_user(
+        username="newhire", email="newhire@staff.example", is_confirmed=False
+    )
+    request_reset(client, "newhire@staff.example")
+
+    post(client, only_link_to(app, "newhire@staff.example"), {"password": NEW_PASSWORD})
+
+    assert user.email_confirmed_at is not None
+    assert user.is_employee is True  # the mailbox on the employee domain is proven
 
 
 def test_reset_link_fails_when_tampered(app, client, world):
@@ -811,3 +906,49 @@ def test_create_admin_command_fails_with_message_when_input_is_refused(
     assert result.exit_code != 0
     assert expected in result.output
     assert user_count() == before
+
+
+def _email_change_token(user: User, new_email: str) -> str:
+    return tokens.make_token(
+        tokens.CHANGE_EMAIL, {"uid": user.id, "old": user.email, "new": new_email}
+    )
+
+
+def test_change_email_ends_employee_status_when_it_came_from_the_old_domain(app, client):
+    user = factories.make_user(username="leaver", email="leaver@staff.example")
+    user.is_employee = True  # derived from the domain, as confirmation does
+    db.session.commit()
+    token = _email_change_token(user, "leaver@elsewhere.example")
+
+    account_services.confirm_email_change(token)
+
+    assert user.email == "leaver@elsewhere.example"
+    assert user.is_employee is False
+
+
+def test_change_email_keeps_employee_status_when_an_admin_granted_it(world):
+    admin, member = world.user("admin"), world.user("member")
+    account_services.update_member(admin, member, role=member.role, is_employee=True)
+    token = _email_change_token(member, "member@elsewhere.example")
+
+    account_services.confirm_email_change(token)
+
+    assert member.is_employee is True
+    assert member.is_employee_set_by_admin is True
+
+
+def test_change_email_keeps_employee_status_away_when_an_admin_took_it(world):
+    admin = world.user("admin")
+    member = factories.make_user(username="domainer", email="domainer@staff.example")
+    member.email_confirmed_at = None
+    account_services.confirm_email(
+        tokens.make_token(tokens.CONFIRM_EMAIL, {"uid": member.id, "email": member.email})
+    )
+    assert member.is_employee is True
+    account_services.update_member(admin, member, role=member.role, is_employee=False)
+    token = _email_change_token(member, "domainer2@staff.example")
+
+    account_services.confirm_email_change(token)
+
+    assert member.is_employee is False
+    assert member.is_employee_set_by_admin is True

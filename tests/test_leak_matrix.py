@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -412,24 +412,71 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
     return objects, canaries
 
 
+# Objects that do not exist, for the same routes: what a wrong address answers.
+NO_SUCH_ID = 987_654_321
+MISSING = Objects(
+    **{
+        field.name: NO_SUCH_ID if field.type == "int" else "no-such-thing"
+        for field in fields(Objects)
+    }
+)
+_NONCE = re.compile(r'nonce="[^"]*"')
+_CSRF = re.compile(r'(name="csrf[-_]token"[^>]*?(?:content|value)=")[^"]*"')
+
+
+def _as_any_404(body: str, path: str) -> str:
+    """A 404 body with what differs between any two requests taken out: the CSP
+    nonce, the CSRF token, and the requested address (a page may echo it)."""
+    body = _NONCE.sub('nonce=""', body)
+    body = _CSRF.sub(r'\1"', body)
+    return body.replace(path, "PATH").replace(path.replace("&", "&amp;"), "PATH")
+
+
+@dataclass
+class Session:
+    """One persona's client, sending each request in a savepoint rolled back
+    afterwards with the persona's session restored, so no case changes the next."""
+
+    client: object
+    database: sa.Connection
+    cookie: str
+    csrf_token: str
+
+    def request(self, method: str, path: str, data: dict) -> object:
+        self.client.set_cookie("session", self.cookie)
+        savepoint = self.database.begin_nested()
+        if method == "GET":
+            response = self.client.get(path)
+        else:
+            response = self.client.post(path, data={**data, "csrf_token": self.csrf_token})
+        savepoint.rollback()
+        db.session.expire_all()
+        return response
+
+
 @dataclass
 class Outcome:
     cases: int = 0
     mismatches: list[str] | None = None
     leaks: list[str] | None = None
+    # 404s for hidden objects whose body differs from the 404 of a missing one.
+    telling_404s: list[str] | None = None
 
 
 def test_leak_matrix_every_route_role_and_space_kind(
     app, database, world, client_as, report_figure
 ):
     objects, canaries = _seed_canaries(world)
-    outcome = Outcome(mismatches=[], leaks=[])
+    outcome = Outcome(mismatches=[], leaks=[], telling_404s=[])
     database_name = "postgresql" if database.dialect.name == "postgresql" else "sqlite"
 
     for persona in PERSONAS:
         client = client_as(persona)
         token = csrf_token_from(client.get("/").text)
         session_cookie = client.get_cookie("session").value
+        missing_404s: dict[tuple[str, str], str] = {}
+        session = Session(client, database, session_cookie, token)
+
         hidden_canaries = [
             canary
             for column, kind in enumerate(SPACE_KINDS)
@@ -450,17 +497,7 @@ def test_leak_matrix_every_route_role_and_space_kind(
                     if expect is None:
                         continue
                     outcome.cases += 1
-                    # Each request runs in a savepoint rolled back afterwards, with the
-                    # persona's session restored, so no case changes the next one.
-                    client.set_cookie("session", session_cookie)
-                    savepoint = database.begin_nested()
-                    if method == "GET":
-                        response = client.get(path)
-                    else:
-                        data = {**route.data(objects[kind]), "csrf_token": token}
-                        response = client.post(path, data=data)
-                    savepoint.rollback()
-                    db.session.expire_all()
+                    response = session.request(method, path, route.data(objects[kind]))
                     expected = expect(persona, column)
                     where = f"{method} {path} as {persona} ({kind} space)"
                     if response.status_code != expected:
@@ -468,6 +505,15 @@ def test_leak_matrix_every_route_role_and_space_kind(
                             f"{where}: {response.status_code}, expected {expected}"
                         )
                     body = response.get_data(as_text=True)
+                    if response.status_code == 404:
+                        # Hidden must read exactly like missing (SECURITY-PLAN check 5).
+                        key = (endpoint, method)
+                        if key not in missing_404s:
+                            nowhere = rule.build(route.fill(MISSING), append_unknown=True)[1]
+                            missing = session.request(method, nowhere, route.data(MISSING))
+                            missing_404s[key] = _as_any_404(missing.get_data(as_text=True), nowhere)
+                        if _as_any_404(body, path) != missing_404s[key]:
+                            outcome.telling_404s.append(where)
                     for canary in hidden_canaries:
                         # A page may echo its own address (sign-in's next=); that tells
                         # the requester nothing they did not send.
@@ -481,10 +527,11 @@ def test_leak_matrix_every_route_role_and_space_kind(
         f"FIGURE leak-matrix db={database_name} routes={routes} roles={len(PERSONAS)} "
         f"kinds={len(SPACE_KINDS)} cases={outcome.cases} "
         f"mismatches={len(outcome.mismatches)} leaks={len(outcome.leaks)} "
-        f"unmapped-routes=0"
+        f"unmapped-routes=0 telling-404s={len(outcome.telling_404s)}"
     )
     assert outcome.mismatches == [], "\n".join(outcome.mismatches)
     assert outcome.leaks == []
+    assert outcome.telling_404s == [], "\n".join(outcome.telling_404s)
 
 
 def test_leak_matrix_admin_sees_every_canary_so_the_check_can_fail(world, client_as):

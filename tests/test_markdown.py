@@ -441,8 +441,16 @@ def test_render_markdown_renders_table_when_source_has_one():
     assert tags.count("th") == 2
     assert tags.count("td") == 4
     assert "tbody" in tags
-    assert "<td>cake</td>" in output
+    # Alignment survives as the allow-listed align attribute, never as style.
+    assert '<td align="left">cake</td>' in output
+    assert '<td align="right">1</td>' in output
     assert "style" not in output
+
+
+def test_render_markdown_keeps_no_alignment_when_a_column_has_none():
+    output = render_markdown("| Name |\n|------|\n| tea |")
+    assert "<td>tea</td>" in output
+    assert "align" not in output
 
 
 def test_render_markdown_renders_strikethrough_and_headings_when_used():

@@ -181,3 +181,18 @@ def test_notifications_page_query_count_is_the_same_for_5_and_25(world, client_a
     assert len(few) == len(many), "\n---\n".join(many)
     # Member, memberships, the header's count, the page (topic, actor, post joined in).
     assert len(many) <= 4, "\n---\n".join(many)
+
+
+def test_notification_links_to_the_page_of_a_reply_deep_in_a_topic(
+    app, world, client_as, monkeypatch
+):
+    monkeypatch.setitem(app.config, "POSTS_PER_PAGE", 2)
+    author, replier = world.user("member"), world.user("closed_member")
+    topic = factories.make_topic(world.spaces["public"], author=author)
+    for _ in range(4):
+        factories.make_reply(topic, author=replier)  # posts 2..5: post 5 is on page 3
+
+    page = client_as("member").get("/notifications")
+
+    assert f'href="/t/{topic.id}?page=3#post-5"' in page.text
+    assert f'href="/t/{topic.id}#post-2"' in page.text

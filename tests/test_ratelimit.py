@@ -8,32 +8,10 @@ import re
 import pytest
 import redis
 
-from community.extensions import limiter
-from tests.conftest import IsolatedClient, csrf_token_from, make_test_app
+from tests.conftest import csrf_token_from
 from tests.factories import PASSWORD
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-@pytest.fixture
-def limited_app(database, database_url):
-    """Build an app with rate limits on; the one Limiter is reset around each test."""
-    apps = []
-
-    def build(**overrides):
-        app = make_test_app(
-            database_url,
-            RATE_LIMITS_ENABLED=True,
-            RATELIMIT_STORAGE_URI=overrides.pop("RATELIMIT_STORAGE_URI", "memory://"),
-            **overrides,
-        )
-        app.test_client_class = IsolatedClient
-        apps.append(app)
-        limiter.reset()
-        return app
-
-    yield build
-    limiter.reset()
 
 
 def _post_form(client, path, data, *, address="10.0.0.1", headers=None):

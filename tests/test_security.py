@@ -299,6 +299,11 @@ def test_templates_have_no_inline_script_or_style_when_scanned(path):
     assert not re.search(r"\sstyle\s*=", text, re.IGNORECASE), f"style= in {path}"
     assert not re.search(r"\son[a-z]+\s*=", text, re.IGNORECASE), f"event handler in {path}"
     assert "javascript:" not in text.lower(), f"javascript: URL in {path}"
+    # Only community.markdown makes Markup (its stored_html filter); |safe or
+    # autoescape off would print member text unescaped (SECURITY-PLAN check 35).
+    assert not re.search(r"\|\s*safe\b", text), f"|safe in {path}"
+    assert not re.search(r"autoescape\s+false", text, re.IGNORECASE), f"autoescape off in {path}"
+    assert "Markup(" not in text, f"Markup( in {path}"
 
 
 def test_templates_are_found_when_scanned():

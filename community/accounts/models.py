@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -24,12 +25,30 @@ PASSWORD_MIN_LENGTH = 12
 PASSWORD_MIN_DISTINCT_CHARACTERS = 4
 # Long passphrases are welcome; the cap only stops hashing megabytes per request.
 PASSWORD_MAX_LENGTH = 256
+# zxcvbn's estimate below a million guesses (its scores 0 and 1: common passwords,
+# keyboard walks, repeats, words with a year) is refused; NIST SP 800-63B asks for a
+# check against commonly used passwords rather than composition rules.
+PASSWORD_MIN_GUESSES_LOG10 = 6
 
 
 class Role(enum.StrEnum):
     MEMBER = "member"
     MODERATOR = "moderator"
     ADMIN = "admin"
+
+
+class TrustLevel(enum.IntEnum):
+    """Discourse's trust levels: earned by taking part (0-3), or granted (4)."""
+
+    NEW = 0
+    BASIC = 1
+    MEMBER = 2
+    REGULAR = 3
+    LEADER = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.capitalize()
 
 
 class User(Base):
@@ -46,6 +65,12 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(StrEnumType(Role), default=Role.MEMBER)
     is_employee: Mapped[bool] = mapped_column(Boolean, default=False)
+    # True once an admin decided the member's employee status by hand, either way; it
+    # then stands whatever the address. Without it, status comes from a confirmed
+    # address on an EMPLOYEE_EMAIL_DOMAINS domain and goes when the member moves off it.
+    is_employee_set_by_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A TrustLevel value; what each level unlocks is decided in policy.
+    trust_level: Mapped[int] = mapped_column(Integer, default=TrustLevel.NEW)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped to end every session and remember-me cookie of this member at once;
     # it is part of the id Flask-Login stores, so an old cookie no longer loads.
@@ -69,7 +94,10 @@ class User(Base):
         return True
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """The id Flask-Login keeps in the session and the remember-me cookie, taken
+        at sign-in: ``"<id>:<session_version>:<signed-in unix time>"``. The version
+        ends sessions on demand; the time bounds how long any sign-in lasts."""
+        return f"{self.id}:{self.session_version}:{int(time.time())}"
 
     # What policy asks of a viewer.
     @property

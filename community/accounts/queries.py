@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+from flask import current_app
 from sqlalchemy import func, select
 
 from community import policy
@@ -10,19 +13,26 @@ from community.errors import NotFound
 from community.extensions import db
 
 MEMBERS_PER_PAGE = 50
+# "<id>:<session_version>:<signed in at>", as User.get_id writes it.
+SESSION_ID_PARTS = 3
 
 
 def load_user_for_session(session_id: str) -> User | None:
-    """Flask-Login's user loader: ``"<id>:<session_version>"`` -> User or None.
+    """Flask-Login's user loader: ``"<id>:<session_version>:<signed in at>"`` -> User.
 
-    An id whose version is not the member's current one belongs to a session that
-    was ended (sign-out, password change, "sign out everywhere").
+    None for a session that was ended (its version is not the member's current one:
+    sign-out, password change, "sign out everywhere") and for a sign-in older than
+    ``SESSION_ABSOLUTE_LIFETIME``, remember-me cookies included.
     """
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    parts = session_id.split(":")
+    if len(parts) != SESSION_ID_PARTS or not all(part.isdigit() for part in parts):
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
+    user_id, version, signed_in_at = (int(part) for part in parts)
+    age = time.time() - signed_in_at
+    if age > current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds() or age < 0:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != version:
         return None
     return user
 

@@ -10,6 +10,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from community import policy
 from community.accounts import tokens
@@ -18,6 +19,7 @@ from community.accounts.models import (
     EMAIL_MAX_LENGTH,
     PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_DISTINCT_CHARACTERS,
+    PASSWORD_MIN_GUESSES_LOG10,
     PASSWORD_MIN_LENGTH,
     USERNAME_MAX_LENGTH,
     USERNAME_MIN_LENGTH,
@@ -29,8 +31,12 @@ from community.database import utcnow
 from community.errors import ValidationFailed
 from community.extensions import db
 from community.mail import send_mail
+from community.moderation.audit import record_audit
+from community.moderation.models import AuditAction, AuditTarget
 
 log = logging.getLogger(__name__)
+# zxcvbn raises on longer input (its own guard against slow matching).
+ZXCVBN_MAX_LENGTH = 72
 
 # Checked against when no account matches, so that a wrong address costs the same
 # time as a wrong password and timing does not tell which addresses exist.
@@ -97,9 +103,20 @@ def check_password_strength(
             f"Use at least {PASSWORD_MIN_DISTINCT_CHARACTERS} different characters; "
             "this one repeats too few to be safe.",
         )
-    for personal in (username.lower(), email.lower().split("@")[0]):
+    personal_words = [word for word in (username.lower(), email.lower().split("@")[0]) if word]
+    for personal in personal_words:
         if len(personal) >= 3 and personal in lowered:
             raise ValidationFailed(field, "Your password must not contain your username or e-mail.")
+    # zxcvbn refuses to score more than its max_length; a passphrase whose first
+    # characters are hard to guess is hard to guess.
+    estimate = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=personal_words)
+    if estimate["guesses_log10"] < PASSWORD_MIN_GUESSES_LOG10:
+        warning = estimate["feedback"].get("warning") or "It is among the most common passwords."
+        raise ValidationFailed(
+            field,
+            f"This password is too easy to guess. {warning.rstrip('.')}. "
+            "A few unrelated words make a strong one.",
+        )
 
 
 def hash_password(password: str) -> str:
@@ -210,16 +227,22 @@ def confirm_email(token: str) -> User | None:
     if user.email_confirmed_at is not None:
         return None
     user.email_confirmed_at = utcnow()
-    _grant_employee_by_domain(user)
+    _derive_employee_from_address(user)
     db.session.commit()
     log.info("account.confirmed user_id=%s employee=%s", user.id, user.is_employee)
     return user
 
 
-def _grant_employee_by_domain(user: User) -> None:
+def _derive_employee_from_address(user: User) -> None:
+    """Employee status follows a confirmed address on an employee domain, unless an
+    admin decided it by hand: moving off the domain ends it, moving onto it starts it."""
+    if user.is_employee_set_by_admin:
+        return
     domain = user.email.rsplit("@", 1)[-1]
-    if domain in current_app.config["EMPLOYEE_EMAIL_DOMAINS"]:
-        user.is_employee = True
+    was_employee = user.is_employee
+    user.is_employee = domain in current_app.config["EMPLOYEE_EMAIL_DOMAINS"]
+    if was_employee and not user.is_employee:
+        log.info("account.employee_ended user_id=%s reason=address", user.id)
 
 
 # --- sign-in ------------------------------------------------------------------
@@ -296,7 +319,7 @@ def reset_password(token: str, new_password: str) -> User:
     # Whoever could read the mailbox has proven the address.
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
-        _grant_employee_by_domain(user)
+        _derive_employee_from_address(user)
     db.session.commit()
     log.info("account.password_reset user_id=%s", user.id)
     return user
@@ -365,9 +388,7 @@ def confirm_email_change(token: str) -> User:
     old_email = user.email
     user.email = new_email
     user.email_confirmed_at = utcnow()
-    # Employee status follows the address: it is re-derived from the new domain
-    # unless an admin granted it by hand.
-    _grant_employee_by_domain(user)
+    _derive_employee_from_address(user)
     try:
         db.session.commit()
     except IntegrityError as error:
@@ -394,10 +415,27 @@ def update_member(actor: User, member: User, *, role: Role, is_employee: bool) -
     changes = {}
     if member.role is not role:
         changes["role"] = f"{member.role}->{role}"
+        record_audit(
+            actor,
+            AuditAction.MEMBER_ROLE,
+            target_type=AuditTarget.MEMBER,
+            target_id=member.id,
+            detail=changes["role"],
+        )
         member.role = role
     if member.is_employee != is_employee:
         changes["is_employee"] = f"{member.is_employee}->{is_employee}"
+        record_audit(
+            actor,
+            AuditAction.MEMBER_EMPLOYEE,
+            target_type=AuditTarget.MEMBER,
+            target_id=member.id,
+            detail=changes["is_employee"],
+        )
         member.is_employee = is_employee
+        # The admin's choice stands over the address from now on: granted, it
+        # survives a change of address; taken away, the domain does not restore it.
+        member.is_employee_set_by_admin = True
     db.session.commit()
     log.info("admin.member_updated actor_id=%s user_id=%s changes=%s", actor.id, member.id, changes)
     return member

@@ -20,6 +20,9 @@ UNPROCESSABLE = 422
 def _start_session(user: services.User, *, remember: bool = False) -> None:
     # A fresh session at sign-in: nothing set before it (by anyone) carries over.
     session.clear()
+    # Permanent sessions are renewed by every request and end when idle for
+    # PERMANENT_SESSION_LIFETIME; visitors' sessions stay browser sessions.
+    session.permanent = True
     login_user(user, remember=remember)
 
 

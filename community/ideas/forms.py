@@ -46,6 +46,8 @@ class MergeIdeaForm(BaseForm):
 class IdeaNoteForm(BaseForm):
     body = TextAreaField(
         "Internal note",
+        # The reply form on the same page has a "body" too; labels need unique ids.
+        id="note-body",
         validators=[
             InputRequired(message="Write the note first."),
             Length(max=NOTE_MAX_LENGTH + _SLACK),

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import math
-
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from community import ratelimit
 from community.search import forms, queries
 from community.spaces import queries as space_queries
-from community.topics.models import Post
 
 bp = Blueprint("search", __name__)
 
 UNPROCESSABLE = 422
-
-
-def _post_url(post: Post) -> str:
-    """The post on its topic page: the address topics.views sends a new post to."""
-    per_page = current_app.config["POSTS_PER_PAGE"]
-    if post.topic.is_question and not post.is_first:
-        # Answers are paged apart from the question; in time order their page is known.
-        page = math.ceil((post.post_number - 1) / per_page)
-        url = url_for(
-            "topics.show", topic_id=post.topic_id, sort="oldest", page=page if page > 1 else None
-        )
-    else:
-        page = math.ceil(post.post_number / per_page)
-        url = url_for("topics.show", topic_id=post.topic_id, page=page if page > 1 else None)
-    return f"{url}#post-{post.post_number}"
 
 
 def _render(form: forms.SearchForm, results: queries.SearchResults | None) -> str:
@@ -46,7 +28,6 @@ def _render(form: forms.SearchForm, results: queries.SearchResults | None) -> st
         form=form,
         results=results,
         page_args=page_args,
-        post_url=_post_url,
         max_query_length=queries.QUERY_MAX_LENGTH,
     )
 

@@ -29,27 +29,14 @@ from community.notifications import services as notification_services
 from community.search import queries as search_queries
 from community.spaces import queries as space_queries
 from community.topics import forms, queries, services
-from community.topics.models import Post, Topic, TopicKind
+from community.topics.models import Topic, TopicKind
+from community.topics.urls import post_url
 
 bp = Blueprint("topics", __name__)
 
 UNPROCESSABLE = 422
 SIMILAR_COUNT = 5
 SIMILAR_MIN_TITLE = 5
-
-
-def _post_url(post: Post) -> str:
-    per_page = current_app.config["POSTS_PER_PAGE"]
-    if post.topic.is_question and not post.is_first:
-        # Answers are paged apart from the question; in time order the page is known.
-        page = math.ceil((post.post_number - 1) / per_page)
-        return url_for(
-            "topics.show", topic_id=post.topic_id, sort="oldest", page=page if page > 1 else None
-        ) + (f"#post-{post.post_number}")
-    page = math.ceil(post.post_number / per_page)
-    return url_for("topics.show", topic_id=post.topic_id, page=page if page > 1 else None) + (
-        f"#post-{post.post_number}"
-    )
 
 
 @bp.route("/s/<slug>/new", methods=["GET", "POST"])
@@ -200,7 +187,7 @@ def reply(topic_id: int) -> ResponseReturnValue:
         except ValidationFailed as error:
             form.add_error(error)
         else:
-            return redirect(_post_url(post))
+            return redirect(post_url(post))
     return render_topic_page(topic, status=UNPROCESSABLE, reply_form=form)
 
 
@@ -226,7 +213,7 @@ def edit(post_id: int) -> ResponseReturnValue:
             form.add_error(error)
         else:
             flash("Your changes are saved.", "success")
-            return redirect(_post_url(post))
+            return redirect(post_url(post))
     status = UNPROCESSABLE if form.is_submitted() else 200
     return render_template("topics/edit.html", post=post, form=form), status
 

@@ -4,7 +4,7 @@ Staff who ask for the weekly summary e-mail get a row; ``last_sent_week`` (the M
 of the week last sent to them) keeps the weekly command from sending a week twice.
 
 Revision ID: 8cd1b31f522f
-Revises: 8d2f6a41c0b7
+Revises: 90a842c69c87
 Create Date: 2026-12-01 08:50:32.447121
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "8cd1b31f522f"
-down_revision = "8d2f6a41c0b7"
+down_revision = "90a842c69c87"
 branch_labels = None
 depends_on = None
 

@@ -106,6 +106,9 @@ document.addEventListener("submit", async (event) => {
   const noun = widget.querySelector(".vote-noun");
   if (noun) noun.textContent = data.count === 1 ? "vote" : "votes";
   button.textContent = data.voted ? button.dataset.labelVoted : button.dataset.labelUnvoted;
+  // The accessible name says what the button does next, as the server renders it.
+  const name = data.voted ? button.dataset.ariaVoted : button.dataset.ariaUnvoted;
+  if (name) button.setAttribute("aria-label", name);
   button.setAttribute("aria-pressed", String(data.voted));
   button.disabled = false;
   value.value = data.voted ? "off" : "on";

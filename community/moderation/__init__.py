@@ -1,0 +1,1 @@
+"""Moderation: the audit log, and the tools moderators use to keep the community safe."""

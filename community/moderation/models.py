@@ -1,0 +1,128 @@
+"""The audit log: one row for every moderator and admin action.
+
+Rows are written by the service that acts, in the same transaction as the change, so
+an action and its record land together or not at all. Nothing in the application
+updates or deletes them; the admin page only reads.
+
+A row names its target by type and id, never by a copy of its name or text: the log
+holds no personal data of its own, so erasing a member (GDPR art. 17) leaves nothing
+of theirs here beyond the id, which the page shows as "former member".
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from community.accounts.models import User
+from community.database import Base, StrEnumType, UTCDateTime, utcnow
+from community.spaces.models import Space
+
+REASON_MAX_LENGTH = 2_000
+DETAIL_MAX_LENGTH = 500
+# Room for "domain:verb" values.
+ACTION_MAX_LENGTH = 40
+
+
+class AuditAction(enum.StrEnum):
+    """What was done, as ``domain:verb``; the value is what the log stores."""
+
+    # Members and roles
+    MEMBER_ROLE = "member:role"
+    MEMBER_EMPLOYEE = "member:employee"
+    MEMBER_TRUST_LEVEL = "member:trust_level"
+    MEMBER_WARN = "member:warn"
+    MEMBER_SILENCE = "member:silence"
+    MEMBER_UNSILENCE = "member:unsilence"
+    MEMBER_SUSPEND = "member:suspend"
+    MEMBER_UNSUSPEND = "member:unsuspend"
+    MEMBER_APPROVE = "member:approve"
+    MEMBER_REJECT = "member:reject"
+    MEMBER_DELETE = "member:delete"
+    # Spaces, memberships and groups
+    SPACE_CREATE = "space:create"
+    SPACE_UPDATE = "space:update"
+    SPACE_MEMBER_ADD = "space:member_add"
+    SPACE_MEMBER_REMOVE = "space:member_remove"
+    SPACE_MEMBER_ROLE = "space:member_role"
+    GROUP_CREATE = "group:create"
+    GROUP_UPDATE = "group:update"
+    GROUP_DELETE = "group:delete"
+    GROUP_MEMBER_ADD = "group:member_add"
+    GROUP_MEMBER_REMOVE = "group:member_remove"
+    GROUP_REQUEST_APPROVE = "group:request_approve"
+    GROUP_REQUEST_DECLINE = "group:request_decline"
+    # Onboarding
+    INVITE_CREATE = "invite:create"
+    INVITE_WITHDRAW = "invite:withdraw"
+    JOIN_REQUEST_APPROVE = "join_request:approve"
+    JOIN_REQUEST_DECLINE = "join_request:decline"
+    # Content
+    TOPIC_PIN = "topic:pin"
+    TOPIC_UNPIN = "topic:unpin"
+    TOPIC_LOCK = "topic:lock"
+    TOPIC_UNLOCK = "topic:unlock"
+    TOPIC_DELETE = "topic:delete"
+    POST_DELETE = "post:delete"
+    POST_EDIT = "post:edit"
+    POST_WIKI = "post:wiki"
+    POST_APPROVE = "post:approve"
+    POST_REJECT = "post:reject"
+    FLAG_AGREE = "flag:agree"
+    FLAG_DISAGREE = "flag:disagree"
+    TAG_CREATE = "tag:create"
+    IDEA_STATUS = "idea:status"
+    IDEA_MERGE = "idea:merge"
+
+    @property
+    def label(self) -> str:
+        domain, verb = self.value.split(":")
+        return f"{domain.replace('_', ' ')}: {verb.replace('_', ' ')}"
+
+
+class AuditTarget(enum.StrEnum):
+    """The kind of object an entry is about; with ``target_id`` it names one row."""
+
+    MEMBER = "member"
+    SPACE = "space"
+    GROUP = "group"
+    INVITE = "invite"
+    JOIN_REQUEST = "join_request"
+    TOPIC = "topic"
+    POST = "post"
+    FLAG = "flag"
+    TAG = "tag"
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        # The admin page: newest first, filtered by action, actor, target or space.
+        Index("ix_audit_entries_action_id", "action", "id"),
+        Index("ix_audit_entries_actor_id", "actor_id", "id"),
+        Index("ix_audit_entries_target", "target_type", "target_id", "id"),
+        Index("ix_audit_entries_space_id", "space_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SET NULL, not CASCADE: deleting a moderator's account keeps what they did.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[AuditAction] = mapped_column(StrEnumType(AuditAction, length=ACTION_MAX_LENGTH))
+    target_type: Mapped[AuditTarget | None] = mapped_column(StrEnumType(AuditTarget))
+    # Not a foreign key: the target may be of any kind, and may be deleted later.
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    # The space the action happened in, when there is one: space moderators and the
+    # space filter read it.
+    space_id: Mapped[int | None] = mapped_column(ForeignKey("spaces.id", ondelete="SET NULL"))
+    # The moderator's reason, as they wrote it.
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # A short machine value (``"member->moderator"``, ``"until=2026-12-08"``), never a
+    # copy of member content.
+    detail: Mapped[str] = mapped_column(String(DETAIL_MAX_LENGTH), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    space: Mapped[Space | None] = relationship()
