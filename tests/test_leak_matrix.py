@@ -257,7 +257,7 @@ ROUTES: dict[str, Route] = {
     "answers.respond_queue": Route(nothing, get=respond_queue),
     # The dashboard, its charts and export, filtered to this kind's space.
     "dashboard.index": Route(slug_filter, get=dashboard),
-    "dashboard.chart": Route(lambda o: {"name": "community", **slug_filter(o)}, get=dashboard),
+    "dashboard.chart": Route(lambda o: {"section": "community", **slug_filter(o)}, get=dashboard),
     "dashboard.export_csv": Route(slug_filter, get=dashboard),
     "dashboard.summary": Route(nothing, post=dashboard_action, data=lambda o: {"value": "on"}),
     "accounts.signup": Route(

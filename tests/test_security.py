@@ -153,6 +153,7 @@ def url_values(world: World, content: Content, mailed_tokens: dict[str, str]):
         "invite_id": content.invite.id,
         "decision": "approve",
         "notification_id": content.notification.id,
+        "section": "respond",  # a dashboard chart
     }
 
     def fill(rule: Rule) -> dict[str, object]:

@@ -7,19 +7,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from flask import render_template
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from community import policy
 from community.accounts.models import User
-from community.dashboard import attention, queries
+from community.dashboard import attention, formats, queries
 from community.dashboard.models import SummarySubscription
 from community.dashboard.periods import Period
 from community.extensions import db
 from community.mail import send_mail
 
 log = logging.getLogger(__name__)
+
+# Tags and contributors named in the e-mail.
+SUMMARY_TOP = 3
 
 
 def set_summary_subscription(actor: User, *, is_subscribed: bool) -> bool:
@@ -104,12 +106,62 @@ def send_weekly_summaries(
 def summary_text(
     viewer: User, period: Period, *, dashboard_url: str, rules: attention.AttentionRules
 ) -> str:
-    """The plain-text summary of ``period`` for ``viewer``: their figures only."""
+    """The plain-text summary of ``period`` for ``viewer``: their figures only.
+
+    Written here rather than in a template: it is text, not HTML, and templates
+    escape everything (member names would arrive as ``&amp;``).
+    """
     scope = queries.Scope(viewer=viewer, period=period)
-    return render_template(
-        "dashboard/summary_email.txt",
-        board=queries.dashboard(scope),
-        attention=attention.needs_attention(scope, rules),
-        period=period,
-        dashboard_url=dashboard_url,
-    )
+    board = queries.dashboard(scope)
+    groups = attention.needs_attention(scope, rules)
+    questions, waiting = board.respond.questions, board.respond.waiting
+    listen, ideas, community = board.listen, board.cocreate, board.community
+    lines = [
+        f"Community health, {period.label}",
+        "Counted over the spaces you read.",
+        "",
+        "NEEDS ATTENTION",
+        *(f"- {group.heading}: {group.total}" for group in groups),
+        "",
+        "RESPOND",
+        f"- Questions asked: {questions.asked}",
+        "- Median wait for a first staff reply: "
+        f"{formats.duration(questions.median_first_staff_reply)} "
+        f"(90th percentile {formats.duration(questions.p90_first_staff_reply)})",
+        "- Answered by staff within 24 hours: "
+        + formats.percent(questions.share_answered_within_24h),
+        f"- Solved: {formats.percent(questions.share_solved)}",
+        f"- Waiting for staff now: {waiting.count}"
+        + (f" (the oldest for {formats.duration(waiting.oldest_wait)})" if waiting.count else ""),
+        "",
+        "LISTEN",
+        f"- New topics: {listen.topics}; replies: {listen.replies}",
+        f"- Active members: {listen.active_members}; new members: {listen.new_members}",
+    ]
+    if listen.busiest_tags:
+        tags = ", ".join(f"{tag} ({posts})" for tag, posts in listen.busiest_tags[:SUMMARY_TOP])
+        lines.append(f"- Busiest tags: {tags}")
+    lines += [
+        "",
+        "CO-CREATE",
+        f"- Ideas posted: {ideas.posted}; shipped: {sum(ideas.shipped_per_month.values())}",
+        f"- With an official response: {formats.percent(ideas.share_with_response)}",
+        "",
+        "COMMUNITY",
+        "- Accepted answers written by members: "
+        + formats.percent(community.share_accepted_by_members),
+        f"- Joined through an invite: {community.invite_joins}; "
+        f"join requests: {community.join_requests.asked}",
+    ]
+    if community.top_contributors:
+        people = ", ".join(
+            f"{person.display_name} ({person.posts} posts)"
+            for person in community.top_contributors[:SUMMARY_TOP]
+        )
+        lines.append(f"- Top contributors: {people}")
+    lines += [
+        "",
+        f"The whole dashboard: {dashboard_url}",
+        "You get this because you asked for it on the dashboard; the same button there stops it.",
+    ]
+    return "\n".join(lines) + "\n"

@@ -97,14 +97,14 @@ def index() -> ResponseReturnValue:
     return page, (200 if is_valid else UNPROCESSABLE)
 
 
-@bp.get("/dashboard/charts/<any(respond, listen, cocreate, community):name>.svg")
+@bp.get("/dashboard/charts/<any(respond, listen, cocreate, community):section>.svg")
 @login_required
-def chart(name: str) -> ResponseReturnValue:
+def chart(section: str) -> ResponseReturnValue:
     form, scope, is_valid = _filters()
     if not is_valid:
         return _refused(form)
-    figures = queries.section(scope, name)
-    svg = charts.CHARTS[name](figures, scope.period, security.style_nonce())
+    figures = queries.section(scope, section)
+    svg = charts.CHARTS[section](figures, scope.period, security.style_nonce())
     return Response(svg, mimetype="image/svg+xml")
 
 
