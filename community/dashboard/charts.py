@@ -16,14 +16,11 @@ from xml.etree.ElementTree import Element
 import pygal
 from pygal.style import Style
 
+from community.answers.queries import QuestionFigures
 from community.dashboard.periods import Period
-from community.dashboard.queries import (
-    CommunitySection,
-    ListenSection,
-    RespondSection,
-)
+from community.dashboard.queries import AcceptedWeek, PostsByKind
 from community.figures import SECONDS_PER_HOUR
-from community.ideas.queries import IdeaFigures
+from community.ideas.queries import IdeasPerMonth
 from community.spaces.models import Visibility
 
 WIDTH, HEIGHT = 720, 320
@@ -111,10 +108,10 @@ def _chart(kind: type, nonce: str, **config: Any) -> Any:
     return chart.add_xml_filter(_for_an_image(nonce))
 
 
-def respond_chart(section: RespondSection, period: Period, nonce: str) -> bytes:
+def respond_chart(figures: QuestionFigures, period: Period, nonce: str) -> bytes:
     weeks = period.weeks
     chart = _chart(pygal.Line, nonce, y_title="hours", include_x_axis=True, **_week_labels(weeks))
-    by_week = section.questions.weeks
+    by_week = figures.weeks
 
     def hours(monday: date, name: str) -> float | None:
         week = by_week.get(monday)
@@ -127,8 +124,8 @@ def respond_chart(section: RespondSection, period: Period, nonce: str) -> bytes:
     return chart.render()
 
 
-def listen_chart(section: ListenSection, period: Period, nonce: str) -> bytes:
-    weeks = [section.weeks[monday] for monday in period.weeks]
+def listen_chart(posts: PostsByKind, period: Period, nonce: str) -> bytes:
+    weeks = [posts.weeks[monday] for monday in period.weeks]
     totals = [sum(week.topics.values()) + sum(week.replies.values()) for week in weeks]
     chart = _chart(
         pygal.StackedBar,
@@ -137,7 +134,7 @@ def listen_chart(section: ListenSection, period: Period, nonce: str) -> bytes:
         **_week_labels(period.weeks),
         **_whole_numbers(totals),
     )
-    for kind in section.kinds:
+    for kind in posts.kinds:
         chart.add(
             KIND_LABELS[kind],
             [week.topics.get(kind, 0) + week.replies.get(kind, 0) for week in weeks],
@@ -145,10 +142,10 @@ def listen_chart(section: ListenSection, period: Period, nonce: str) -> bytes:
     return chart.render()
 
 
-def cocreate_chart(figures: IdeaFigures, period: Period, nonce: str) -> bytes:
+def cocreate_chart(ideas: IdeasPerMonth, period: Period, nonce: str) -> bytes:
     months = period.months
-    posted = [figures.ideas_per_month.get(month, 0) for month in months]
-    shipped = [figures.shipped_per_month.get(month, 0) for month in months]
+    posted = [ideas.posted.get(month, 0) for month in months]
+    shipped = [ideas.shipped.get(month, 0) for month in months]
     chart = _chart(
         pygal.Bar, nonce, y_title="ideas", x_labels=months, **_whole_numbers(posted, shipped)
     )
@@ -157,9 +154,9 @@ def cocreate_chart(figures: IdeaFigures, period: Period, nonce: str) -> bytes:
     return chart.render()
 
 
-def community_chart(section: CommunitySection, period: Period, nonce: str) -> bytes:
-    by_members = [section.accepted[monday].by_members for monday in period.weeks]
-    by_staff = [section.accepted[monday].by_staff for monday in period.weeks]
+def community_chart(accepted: dict[date, AcceptedWeek], period: Period, nonce: str) -> bytes:
+    by_members = [accepted[monday].by_members for monday in period.weeks]
+    by_staff = [accepted[monday].by_staff for monday in period.weeks]
     totals = [members + staff for members, staff in zip(by_members, by_staff, strict=True)]
     chart = _chart(
         pygal.StackedBar,

@@ -15,7 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    distinct,
+    exists,
+    func,
+    null,
+    select,
+    union_all,
+)
 
 from community import policy
 from community.accounts.models import User, Viewer
@@ -134,18 +145,26 @@ def _posts(scope: Scope) -> Select:
 
 
 def _contributions(scope: Scope) -> Select:
-    """(user, moment) of every post, idea vote and answer vote in the period."""
+    """(user, moment) of every post, idea vote and answer vote in the period.
+
+    Votes are found by their date and then checked against the scope (a correlated
+    EXISTS), so a short period reads only its own votes, not every post's.
+    """
     posts = _posts(scope).add_columns(Post.author_id.label("user_id"), Post.created_at.label("at"))
-    idea_votes = (
-        select(IdeaVote.user_id.label("user_id"), IdeaVote.created_at.label("at"))
-        .join(Topic, Topic.id == IdeaVote.topic_id)
-        .where(*scope.topics(), scope.during(IdeaVote.created_at))
+    idea_votes = select(IdeaVote.user_id.label("user_id"), IdeaVote.created_at.label("at")).where(
+        scope.during(IdeaVote.created_at),
+        exists().where(Topic.id == IdeaVote.topic_id, *scope.topics()),
     )
-    answer_votes = (
-        select(AnswerVote.user_id.label("user_id"), AnswerVote.created_at.label("at"))
-        .join(Post, Post.id == AnswerVote.post_id)
-        .join(Topic, Topic.id == Post.topic_id)
-        .where(*scope.topics(), Post.deleted_at.is_(None), scope.during(AnswerVote.created_at))
+    answer_votes = select(
+        AnswerVote.user_id.label("user_id"), AnswerVote.created_at.label("at")
+    ).where(
+        scope.during(AnswerVote.created_at),
+        exists().where(
+            Post.id == AnswerVote.post_id,
+            Post.deleted_at.is_(None),
+            Topic.id == Post.topic_id,
+            *scope.topics(),
+        ),
     )
     return union_all(
         posts.where(scope.during(Post.created_at), Post.author_id.is_not(None)),
@@ -154,8 +173,16 @@ def _contributions(scope: Scope) -> Select:
     )
 
 
-def listen_section(scope: Scope) -> ListenSection:
-    """Posting and the members behind it. Seven queries."""
+@dataclass(frozen=True)
+class PostsByKind:
+    """New topics and replies per week, by kind of space (what the listen chart draws)."""
+
+    kinds: list[SpaceKind]
+    weeks: dict[date, ListenWeek]
+
+
+def posts_by_kind(scope: Scope) -> PostsByKind:
+    """Three queries."""
     weeks = {monday: ListenWeek() for monday in scope.period.weeks}
     kinds = sorted(
         db.session.scalars(select(Space.visibility).where(*scope.spaces()).distinct()),
@@ -180,16 +207,31 @@ def listen_section(scope: Scope) -> ListenSection:
         .group_by(post_week, Space.visibility)
     ):
         weeks[_monday(monday)].replies[kind] = count
+    return PostsByKind(kinds=kinds, weeks=weeks)
 
-    contributions = _contributions(scope).subquery()
+
+def listen_section(scope: Scope) -> ListenSection:
+    """Posting and the members behind it. Seven queries."""
+    posts = posts_by_kind(scope)
+    weeks = posts.weeks
+
+    # Members active in each week and in the whole period, from one pass over the
+    # contributions (MATERIALIZED: both databases compute the CTE once).
+    contributions = _contributions(scope).cte("contributions").prefix_with("MATERIALIZED")
     contribution_week = week_start(contributions.c.at)
+    active_members = 0
     for monday, count in db.session.execute(
-        select(contribution_week, func.count(distinct(contributions.c.user_id))).group_by(
-            contribution_week
+        union_all(
+            select(contribution_week, func.count(distinct(contributions.c.user_id))).group_by(
+                contribution_week
+            ),
+            select(null(), func.count(distinct(contributions.c.user_id))),
         )
     ):
-        weeks[_monday(monday)].active_members = count
-    active_members = db.session.scalar(select(func.count(distinct(contributions.c.user_id))))
+        if monday is None:
+            active_members = count
+        else:
+            weeks[_monday(monday)].active_members = count
 
     # Each author's first and last post in the scope, ever: a member is new in the
     # week of their first post, and came back if their last is a day or more later.
@@ -231,7 +273,7 @@ def listen_section(scope: Scope) -> ListenSection:
         )
     ]
     return ListenSection(
-        kinds=kinds,
+        kinds=posts.kinds,
         weeks=weeks,
         active_members=active_members,
         new_members=sum(week.new_members for week in weeks.values()),
@@ -299,8 +341,9 @@ class CommunitySection:
         return share(self.accepted_by_members, self.accepted_by_members + self.accepted_by_staff)
 
 
-def community_section(scope: Scope) -> CommunitySection:
-    """Self-sufficiency, contributors, invites and join requests. Five queries."""
+def accepted_by_week(scope: Scope) -> dict[date, AcceptedWeek]:
+    """Answers accepted each week, written by members and by staff (the community
+    chart). One query."""
     accepted = {monday: AcceptedWeek() for monday in scope.period.weeks}
     accepted_week = week_start(Topic.accepted_at)
     is_staff = func.coalesce(User.is_employee, False)
@@ -319,7 +362,12 @@ def community_section(scope: Scope) -> CommunitySection:
         .group_by(accepted_week)
     ):
         accepted[_monday(monday)] = AcceptedWeek(by_members=total - by_staff, by_staff=by_staff)
+    return accepted
 
+
+def community_section(scope: Scope) -> CommunitySection:
+    """Self-sufficiency, contributors, invites and join requests. Five queries."""
+    accepted = accepted_by_week(scope)
     posts = func.count(Post.id)
     accepted_answers = func.sum(case((Topic.accepted_post_id == Post.id, 1), else_=0))
     top_contributors = [
@@ -385,11 +433,16 @@ def _join_request_figures(scope: Scope, scope_spaces: Select) -> JoinRequestFigu
 
 # --- the whole dashboard ---------------------------------------------------------------------
 
-SECTIONS: dict[str, Callable[[Scope], object]] = {
-    "respond": respond_section,
-    "listen": listen_section,
-    "cocreate": cocreate_section,
-    "community": community_section,
+# What each section's chart draws: no more than it needs.
+CHART_DATA: dict[str, Callable[[Scope], object]] = {
+    "respond": lambda scope: answer_queries.question_figures(
+        scope.viewer, since=scope.period.start, until=scope.period.end, space=scope.space
+    ),
+    "listen": posts_by_kind,
+    "cocreate": lambda scope: idea_queries.ideas_per_month(
+        scope.viewer, start=scope.period.start, end=scope.period.end, space=scope.space
+    ),
+    "community": accepted_by_week,
 }
 
 
@@ -414,10 +467,10 @@ def dashboard(scope: Scope) -> Dashboard:
     )
 
 
-def section(scope: Scope, name: str) -> object:
-    """One section's figures (a chart draws one); NotFound for non-staff."""
+def chart_data(scope: Scope, name: str) -> object:
+    """What one section's chart draws; NotFound for non-staff."""
     policy.require_view_dashboard(scope.viewer)
-    return SECTIONS[name](scope)
+    return CHART_DATA[name](scope)
 
 
 def has_summary_subscription(viewer: Viewer) -> bool:

@@ -103,7 +103,7 @@ def chart(section: str) -> ResponseReturnValue:
     form, scope, is_valid = _filters()
     if not is_valid:
         return _refused(form)
-    figures = queries.section(scope, section)
+    figures = queries.chart_data(scope, section)
     svg = charts.CHARTS[section](figures, scope.period, security.style_nonce())
     return Response(svg, mimetype="image/svg+xml")
 

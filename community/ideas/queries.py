@@ -219,6 +219,45 @@ class IdeaFigures:
         return share(self.with_response, self.posted)
 
 
+@dataclass(frozen=True)
+class IdeasPerMonth:
+    posted: dict[str, int]
+    shipped: dict[str, int]
+
+
+def _scope(viewer: Viewer, space: Space | None) -> list[ColumnElement[bool]]:
+    scope = [policy.visible_topics_clause(viewer)]
+    if space is not None:
+        scope.append(Topic.space_id == space.id)
+    return scope
+
+
+def _ideas_per_month(
+    scope: list[ColumnElement[bool]], *, start: datetime, end: datetime
+) -> IdeasPerMonth:
+    def per_month(moment: ColumnElement[datetime]) -> dict[str, int]:
+        month = month_start(moment)
+        statement = (
+            select(month, func.count())
+            .select_from(Idea)
+            .join(Topic, Topic.id == Idea.topic_id)
+            .where(*scope, moment >= start, moment < end)
+            .group_by(month)
+            .order_by(month)
+        )
+        return dict(db.session.execute(statement).all())
+
+    return IdeasPerMonth(posted=per_month(Idea.created_at), shipped=per_month(Idea.shipped_at))
+
+
+def ideas_per_month(
+    viewer: Viewer, *, start: datetime, end: datetime, space: Space | None = None
+) -> IdeasPerMonth:
+    """Ideas posted and ideas shipped per month (UTC) in [start, end), on boards the
+    viewer may read. Two queries."""
+    return _ideas_per_month(_scope(viewer, space), start=start, end=end)
+
+
 def _days(seconds: float | None) -> float | None:
     return None if seconds is None else seconds / SECONDS_PER_DAY
 
@@ -231,27 +270,10 @@ def idea_figures(
     the funnel of stages reached, how many got an official response, and the medians
     of days from posting to the first response and to shipping. Counted in SQL; the
     medians by ordered position (``figures.quantiles``). Seven queries."""
-    scope = [policy.visible_topics_clause(viewer)]
-    if space is not None:
-        scope.append(Topic.space_id == space.id)
+    scope = _scope(viewer, space)
     posted = [*scope, Idea.created_at >= start, Idea.created_at < end]
 
-    def per_month(moment: ColumnElement[datetime], *conditions: ColumnElement[bool]) -> dict:
-        month = month_start(moment)
-        statement = (
-            select(month, func.count())
-            .select_from(Idea)
-            .join(Topic, Topic.id == Idea.topic_id)
-            .where(*conditions)
-            .group_by(month)
-            .order_by(month)
-        )
-        return dict(db.session.execute(statement).all())
-
-    ideas_per_month = per_month(Idea.created_at, *posted)
-    shipped_per_month = per_month(
-        Idea.shipped_at, *scope, Idea.shipped_at >= start, Idea.shipped_at < end
-    )
+    posted_and_shipped = _ideas_per_month(scope, start=start, end=end)
     vote_month = month_start(IdeaVote.created_at)
     votes_per_month = dict(
         db.session.execute(
@@ -279,9 +301,9 @@ def idea_figures(
         return _days(found[MEDIAN]) if found else None
 
     return IdeaFigures(
-        ideas_per_month=ideas_per_month,
+        ideas_per_month=posted_and_shipped.posted,
         votes_per_month=votes_per_month,
-        shipped_per_month=shipped_per_month,
+        shipped_per_month=posted_and_shipped.shipped,
         ideas_per_status={status.value: count for status, count, _ in status_rows},
         funnel=_funnel(posted),
         with_response=sum(responded for *_, responded in status_rows),
