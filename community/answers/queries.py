@@ -115,15 +115,10 @@ class WeekOfQuestions:
 
 
 @dataclass
-class QuestionFigures:
-    """Webcare figures over questions asked in a period, in spaces the viewer reads."""
+class QuestionFigures(WeekOfQuestions):
+    """Webcare figures over questions asked in a period, in spaces the viewer reads:
+    those of a week, for the whole period, and more."""
 
-    asked: int = 0
-    answered_by_staff: int = 0
-    answered_within_24h: int = 0
-    solved: int = 0
-    median_first_staff_reply: timedelta | None = None
-    p90_first_staff_reply: timedelta | None = None
     share_answered_within_24h: float | None = None
     share_solved: float | None = None
     # Questions asked per week (the Monday, UTC), and every figure per week.
