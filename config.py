@@ -41,6 +41,10 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'hearth.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    # How long a SQLite write waits for the one write lock before the request gets a
+    # "busy, try again" page (503). Writes are short; under a burst they queue, and
+    # waiting beats failing.
+    SQLITE_BUSY_TIMEOUT_SECONDS = float(os.environ.get("SQLITE_BUSY_TIMEOUT_SECONDS", "30"))
     REDIS_URL = os.environ.get("REDIS_URL")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     EMPLOYEE_EMAIL_DOMAINS = _env_list("EMPLOYEE_EMAIL_DOMAINS")

@@ -46,6 +46,15 @@ def create_app(config_name_or_object: str | type[Config] | object | None = None)
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # pysqlite's timeout is SQLite's busy timeout: how long a connection waits for
+        # the write lock (BEGIN IMMEDIATE) before "database is locked".
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {
+            **options.get("connect_args", {}),
+            "timeout": app.config["SQLITE_BUSY_TIMEOUT_SECONDS"],
+        }
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
     _configure_logging(app)
     _init_extensions(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import click
 from flask import Flask, current_app, url_for
@@ -10,6 +11,7 @@ from flask.cli import AppGroup
 
 from community import demo
 from community.accounts import services as account_services
+from community.backup import BackupRefused, backup_sqlite
 from community.dashboard import services as dashboard_services
 from community.dashboard.attention import AttentionRules
 from community.database import utcnow
@@ -79,6 +81,31 @@ def send_weekly_summary_command(today: datetime | None) -> None:
             progress=click.echo,
         )
     click.echo(f"Sent {run.sent}, skipped {run.skipped}.")
+
+
+@hearth.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--timeout",
+    default=600.0,
+    show_default=True,
+    help="Seconds after which the copy is stopped and nothing is kept.",
+)
+def backup_command(destination: Path, timeout: float) -> None:
+    """Copy the SQLite database to DESTINATION while the site keeps running."""
+    click.echo(f"Copying the database to {destination} ...")
+    try:
+        report = backup_sqlite(
+            destination,
+            timeout_seconds=timeout,
+            progress=lambda elapsed: click.echo(f"  still copying, {elapsed:.0f} s"),
+        )
+    except BackupRefused as refusal:
+        raise click.ClickException(str(refusal)) from refusal
+    click.echo(
+        f"Backup written: {report.path} ({report.size_bytes / 1_048_576:.1f} MiB, "
+        f"{report.seconds:.1f} s, integrity {report.integrity})."
+    )
 
 
 def register_cli(app: Flask) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from community.extensions import db
+from community.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,27 @@ def _server_error(error: InternalServerError) -> ResponseReturnValue:
     return render_template("errors/error.html", code=500, error_id=error_id), 500
 
 
+# Seconds a member is asked to wait after SQLite's write lock stayed taken too long.
+BUSY_RETRY_AFTER = 2
+
+
+def _database_error(error: OperationalError) -> ResponseReturnValue:
+    """A SQLite write that waited out the busy timeout is a busy site, not a bug:
+    503 with Retry-After, nothing written. Any other database error is a 500."""
+    db.session.rollback()
+    if "database is locked" not in str(error.orig):
+        return _server_error(InternalServerError(original_exception=error))
+    log.warning("db.busy method=%s path=%s", request.method, request.path)
+    # Nothing after this may ask the database again (it would wait out the same lock):
+    # the rest of the request sees a visitor, and the page reads no member.
+    g._login_user = login_manager.anonymous_user()
+    page = render_template("errors/busy.html")
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER), "Cache-Control": "no-store"}
+    return page, 503, headers
+
+
 def register_error_pages(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(OperationalError, _database_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)

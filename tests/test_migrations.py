@@ -92,7 +92,8 @@ def test_sqlite_connections_enforce_foreign_keys_and_use_wal_when_opened(fresh_s
         busy_timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
     assert foreign_keys == 1
     assert journal_mode == "wal"
-    assert busy_timeout > 0
+    # Milliseconds; the setting is in seconds (a write waits this long for the lock).
+    assert busy_timeout == fresh_sqlite_app.config["SQLITE_BUSY_TIMEOUT_SECONDS"] * 1000
 
 
 def test_sqlite_refuses_orphan_rows_when_foreign_key_is_violated(fresh_sqlite_app):
