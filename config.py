@@ -94,7 +94,8 @@ class Config:
     RATELIMIT_NEW_TOPIC = "1 per 15 seconds; 30 per day"
     RATELIMIT_NEW_REPLY = "1 per 5 seconds; 200 per day"
     RATELIMIT_CONFIRMATION_MAIL = "3 per hour"
-    RATELIMIT_INVITES = "10 per day"
+    # Invites made per member, an e-mailed one counting once per address.
+    RATELIMIT_INVITES = "50 per day"
     # Every search is a full-text query; signed-in members get twice a visitor's share.
     RATELIMIT_SEARCH_ANONYMOUS = "15 per minute"
     RATELIMIT_SEARCH_MEMBER = "30 per minute"

@@ -24,10 +24,9 @@ from community.accounts.models import Role, User
 from community.answers.models import AnswerVote
 from community.extensions import db
 from community.ideas.models import Idea, IdeaStatus, IdeaStatusChange, IdeaVote
+from community.invites.models import Invite, InviteUse, invite_spaces
 from community.spaces.models import (
     IdeaBoard,
-    Invite,
-    InviteUse,
     JoinRequest,
     JoinRequestStatus,
     Membership,
@@ -247,13 +246,14 @@ def seed() -> None:
             .where(Space.id == space["id"])
             .values(topic_count=space["topic_count"], post_count=space["post_count"])
         )
-    invites, uses, requests = [], [], []
+    invites, uses, requests, invite_targets = [], [], [], []
     for number in range(1, 401):
         space_id = random.choice(closed_ids)
         made = moment(random.random() * DAYS)
+        invite_targets.append(({"id": number}, space_id))
         invites.append(
             {
-                "id": number, "token_hash": f"{number:064d}", "space_id": space_id,
+                "id": number, "token_hash": f"{number:064d}",
                 "created_by_id": 2, "max_uses": 5, "use_count": 0,
                 "expires_at": made + timedelta(days=7), "created_at": made,
             }
@@ -275,6 +275,10 @@ def seed() -> None:
             }
         )  # fmt: skip
     insert_rows(Invite, invites)
+    db.session.execute(
+        invite_spaces.insert(),
+        [{"invite_id": row["id"], "space_id": space_id} for row, space_id in invite_targets],
+    )
     insert_rows(InviteUse, uses)
     insert_rows(JoinRequest, requests)
     db.session.commit()

@@ -100,8 +100,12 @@ def _register_blueprints(app: Flask) -> None:
     from community.accounts.views import bp as accounts_bp
     from community.answers.views import bp as answers_bp
     from community.dashboard.views import bp as dashboard_bp
+    from community.groups.views import bp as groups_bp
     from community.ideas.views import bp as ideas_bp
+    from community.invites.views import bp as invites_bp
+    from community.moderation.audit_views import bp as audit_bp
     from community.notifications.views import bp as notifications_bp
+    from community.onboarding.views import bp as onboarding_bp
     from community.search.views import bp as search_bp
     from community.spaces.views import bp as spaces_bp
     from community.tags.views import bp as tags_bp
@@ -110,8 +114,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(answers_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(groups_bp)
     app.register_blueprint(ideas_bp)
+    app.register_blueprint(invites_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(onboarding_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(spaces_bp)
     app.register_blueprint(tags_bp)
@@ -122,11 +130,14 @@ def _register_templates(app: Flask) -> None:
     from community import policy
     from community.markdown import render_snippet, stored_html
     from community.notifications.queries import unread_count
+    from community.onboarding.queries import show_getting_started
     from community.topics.urls import post_url
 
     app.jinja_env.globals.update(policy.TEMPLATE_PREDICATES)
     # The header's badge: one COUNT per page, for signed-in members only.
     app.jinja_env.globals["unread_notification_count"] = unread_count
+    # The header's link to the welcome checklist, in a member's first weeks (no query).
+    app.jinja_env.globals["show_getting_started"] = show_getting_started
     app.jinja_env.globals["post_url"] = post_url
     app.jinja_env.filters["stored_html"] = stored_html
     app.jinja_env.filters["snippet"] = render_snippet

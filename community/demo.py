@@ -17,6 +17,9 @@ from community.accounts.models import Role, User
 from community.accounts.services import hash_password
 from community.database import utcnow
 from community.demo_content import (
+    DEMO_GROUP_REQUESTS,
+    DEMO_GROUPS,
+    DEMO_GUIDELINES,
     DEMO_IDEA_BOARDS,
     DEMO_IDEAS,
     DEMO_INVITES,
@@ -26,14 +29,17 @@ from community.demo_content import (
     DEMO_TAGS,
     DEMO_TOPICS,
     DEMO_USERS,
+    DEMO_WELCOME_SPACE,
 )
 from community.extensions import db
+from community.groups import services as group_services
 from community.ideas import services as idea_services
 from community.ideas.models import Idea, IdeaStatus, IdeaStatusChange, IdeaVote
+from community.invites.models import Invite, InviteUse
+from community.onboarding import services as onboarding_services
+from community.onboarding.models import MemberOnboarding
 from community.spaces.models import (
     IdeaBoard,
-    Invite,
-    InviteUse,
     JoinRequest,
     Membership,
     MembershipRole,
@@ -80,6 +86,10 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
             created_at=now - timedelta(days=MEMBERS_SINCE_DAYS),
         )
     db.session.add_all(users.values())
+    db.session.flush()
+    # The demo members have been here for months: their first sign-in is long past.
+    for user in users.values():
+        db.session.add(MemberOnboarding(user_id=user.id, first_signed_in_at=user.created_at))
     progress(f"  {len(users)} members")
 
     spaces: dict[str, Space] = {}
@@ -117,7 +127,7 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
         invite = Invite(
             # A hash of a token nobody has: the old link shows in the list, unusable.
             token_hash=secrets.token_hex(32),
-            space=spaces[slug],
+            spaces=[spaces[slug]],
             created_by=users[username],
             max_uses=len(joined),
             use_count=len(joined),
@@ -136,6 +146,12 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
     db.session.add_all(Tag(name=name) for name in DEMO_TAGS)
     db.session.commit()
     progress(f"  {len(spaces)} spaces, {len(DEMO_MEMBERSHIPS)} memberships")
+    _load_groups(users, spaces)
+    progress(f"  {len(DEMO_GROUPS)} groups")
+    onboarding_services.update_onboarding_settings(
+        users["ada"], guidelines=DEMO_GUIDELINES, welcome_space=spaces[DEMO_WELCOME_SPACE]
+    )
+    progress("  guidelines and the welcome space")
 
     count = len(DEMO_TOPICS)
     for index, entry in enumerate(DEMO_TOPICS):
@@ -150,6 +166,25 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
         ideas[entry["title"]] = _load_idea(entry, users, spaces, ideas)
         progress(f"  idea {index + 1}/{len(DEMO_IDEAS)}: {entry['title'][:60]}")
     return True
+
+
+def _load_groups(users: dict[str, User], spaces: dict[str, Space]) -> None:
+    """Groups through the services, as an admin would make them (each step audited)."""
+    admin = users["ada"]
+    groups = {}
+    for name, description, accepts_requests, owners, members, opened in DEMO_GROUPS:
+        group = group_services.create_group(
+            admin, name=name, description=description, accepts_requests=accepts_requests
+        )
+        for username in owners + members:
+            group_services.add_group_member(admin, group, users[username])
+        for username in owners:
+            group_services.set_group_owner(admin, group, users[username], is_owner=True)
+        for slug in opened:
+            group_services.grant_space(admin, group, spaces[slug])
+        groups[name] = group
+    for name, username, message in DEMO_GROUP_REQUESTS:
+        group_services.request_group_membership(users[username], groups[name], message=message)
 
 
 def _load_idea(

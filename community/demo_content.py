@@ -128,6 +128,46 @@ DEMO_MEMBERSHIPS: list[tuple[str, str, str]] = [
     ("customer-council", "nina", "member"),
 ]
 
+# Groups: (name, description, accepts requests, owners, members, spaces it opens).
+DEMO_GROUPS: list[tuple[str, str, bool, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = [
+    (
+        "Partners",
+        "Certified Lumen installers and integrators.",
+        False,
+        ("priya",),
+        ("olu",),
+        ("partner-network",),
+    ),
+    (
+        "Customers",
+        "Lumen owners who help shape the product. Ask to join; the product team answers.",
+        True,
+        ("tom",),
+        ("jules", "nina"),
+        ("customer-council",),
+    ),
+]
+# A pending request to join a group: (group, username, message).
+DEMO_GROUP_REQUESTS: list[tuple[str, str, str]] = [
+    ("Customers", "sam", "Three flats on Lumen and Home Assistant; happy to test betas."),
+]
+
+# Where newcomers introduce themselves, and the guidelines they are asked to read.
+DEMO_WELCOME_SPACE = "welcome"
+DEMO_GUIDELINES = """\
+Welcome to the Lumen community! This is where Lumen owners, installers and the Lumen Labs
+team help each other out. A few ground rules keep it useful for everyone:
+
+1. **Be kind.** Everyone was new to smart lighting once.
+2. **Search before posting.** Many questions already have an answer in Product Help.
+3. **One problem per topic**, with your hub firmware and app version in the first post.
+4. **No personal data.** Never post your hub serial, API tokens or home address.
+5. **No selling.** Partners are welcome to help, but please don't pitch in public spaces.
+
+Moderators may edit titles, move topics or close threads that go off the rails. For account
+or billing issues, contact support instead of posting here.
+"""
+
 DEMO_TOPICS: list[dict] = [
     # ------------------------------------------------------------------ welcome
     {

@@ -69,3 +69,11 @@ def _send_smtp(message: Message) -> None:
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
         smtp.send_message(email)
+
+
+def external_url(endpoint: str, **values: object) -> str:
+    """An absolute link for e-mail, built on BASE_URL rather than the request's Host
+    (which a client chooses); works inside a request or outside one (a job, the CLI)."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    adapter = current_app.url_map.bind("localhost", script_name="/")
+    return base + adapter.build(endpoint, values)

@@ -15,13 +15,19 @@ Policy takes the viewer as an argument and never reads request globals.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, or_, select, true
+from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from community.accounts.models import Role, User, Viewer
+from community.accounts.models import Role, TrustLevel, User, Viewer
 from community.errors import Forbidden, NotFound
+from community.groups.models import Group, GroupMember, SpaceGroup
+from community.invites.models import Invite
 from community.spaces.models import Membership, Space, Visibility
 from community.topics.models import Post, Topic, TopicKind
+
+# Members earn the right to invite at trust level 2, Discourse's default. (The trust
+# level settings land with the trust-level work; this is the one place that reads it.)
+INVITE_MIN_TRUST_LEVEL = TrustLevel.MEMBER
 
 # --- spaces -----------------------------------------------------------------
 
@@ -33,8 +39,9 @@ def can_read_space(viewer: Viewer, space: Space) -> bool:
         return True
     if space.visibility is Visibility.EMPLOYEE:
         return viewer.is_employee
-    # Closed: members only. Global moderators are not let in by their role: a
-    # customer or partner network is read by the people it was opened to.
+    # Closed: members only, directly or through a group the space grants. Global
+    # moderators are not let in by their role: a customer or partner network is read
+    # by the people it was opened to.
     return space.id in viewer.member_space_ids
 
 
@@ -91,6 +98,14 @@ def space_readers_clause(space: Space) -> ColumnElement[bool]:
         allowed.append(
             exists().where(Membership.user_id == User.id, Membership.space_id == space.id)
         )
+        # Members of a group the space grants (``User.member_space_ids`` counts them).
+        allowed.append(
+            exists().where(
+                GroupMember.user_id == User.id,
+                GroupMember.group_id == SpaceGroup.group_id,
+                SpaceGroup.space_id == space.id,
+            )
+        )
     return or_(*allowed)
 
 
@@ -135,20 +150,147 @@ def reviewable_spaces_clause(viewer: Viewer) -> ColumnElement[bool]:
     return and_(closed, Space.id.in_(sorted(viewer.moderated_space_ids)))
 
 
-def can_invite_to_space(viewer: Viewer, space: Space) -> bool:
-    """Make invite links to a closed space: its moderators (and admins).
+def _guards_closed_space(viewer: Viewer, space: Space) -> bool:
+    """The moderators (and admins) who answer for who comes into a closed space."""
+    return space.visibility is Visibility.CLOSED and can_moderate_space(viewer, space)
 
-    An invite grants membership of this one space, which its moderators may grant
-    anyway, so a link never carries more than its creator holds.
+
+def _has_earned_invites(viewer: Viewer) -> bool:
+    if not viewer.is_authenticated or not viewer.is_confirmed:
+        return False
+    return viewer.trust_level >= INVITE_MIN_TRUST_LEVEL
+
+
+def can_invite_to_space(viewer: Viewer, space: Space) -> bool:
+    """Make invites into a closed space: its moderators and admins, and members at
+    trust level 2 or more who belong to it, where its moderators allow member invites.
+
+    An invite grants only what its creator may grant (``can_grant_invite``).
     """
     if space.visibility is not Visibility.CLOSED:
         return False
-    return can_moderate_space(viewer, space)
+    if can_moderate_space(viewer, space):
+        return True
+    if not space.allows_member_invites:
+        return False
+    if space.id not in viewer.member_space_ids:
+        return False
+    return _has_earned_invites(viewer)
+
+
+def invitable_spaces_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL twin of ``can_invite_to_space``: a WHERE clause over ``Space``."""
+    if not viewer.is_authenticated:
+        return false()
+    closed = Space.visibility == Visibility.CLOSED
+    if viewer.is_admin:
+        return closed
+    # Moderating a closed space takes reading it, that is belonging to it.
+    belongs = Space.id.in_(sorted(viewer.member_space_ids))
+    if viewer.is_moderator:
+        return and_(closed, belongs)
+    ways_in = [Space.id.in_(sorted(viewer.moderated_space_ids))]
+    if _has_earned_invites(viewer):
+        ways_in.append(Space.allows_member_invites.is_(True))
+    return and_(closed, belongs, or_(*ways_in))
 
 
 def require_invite_to_space(viewer: Viewer, space: Space) -> None:
     require_read_space(viewer, space)
     if not can_invite_to_space(viewer, space):
+        raise Forbidden
+
+
+def can_allow_member_invites(viewer: Viewer, space: Space) -> bool:
+    """Switch a closed space's "members may invite" setting: its moderators."""
+    return _guards_closed_space(viewer, space)
+
+
+def require_allow_member_invites(viewer: Viewer, space: Space) -> None:
+    require_read_space(viewer, space)
+    if not can_allow_member_invites(viewer, space):
+        raise Forbidden
+
+
+def can_invite_to_community(viewer: Viewer) -> bool:
+    """Invite people to sign up: staff, space moderators, and members at trust level 2+."""
+    if not viewer.is_authenticated or not viewer.is_confirmed:
+        return False
+    if viewer.is_moderator or viewer.moderated_space_ids:
+        return True
+    return _has_earned_invites(viewer)
+
+
+def require_invite_to_community(viewer: Viewer) -> None:
+    if not can_invite_to_community(viewer):
+        raise Forbidden
+
+
+def can_make_invites(viewer: Viewer) -> bool:
+    """Use the invites page: whoever may invite to the community, or into a group
+    they own."""
+    return can_invite_to_community(viewer) or bool(viewer.owned_group_ids)
+
+
+def require_make_invites(viewer: Viewer) -> None:
+    if not can_make_invites(viewer):
+        raise Forbidden
+
+
+def can_grant_employee_status(viewer: Viewer) -> bool:
+    """Only admins make employees, by invite as by hand."""
+    return viewer.is_admin
+
+
+def can_grant_invite(
+    viewer: Viewer, *, spaces: list[Space], group: Group | None, is_employee: bool
+) -> bool:
+    """May the viewer make an invite that grants all of this? Never more than they hold."""
+    grants_nothing_but_an_account = not spaces and group is None and not is_employee
+    if grants_nothing_but_an_account and not can_invite_to_community(viewer):
+        return False
+    if not all(can_invite_to_space(viewer, space) for space in spaces):
+        return False
+    if group is not None and not can_manage_group_members(viewer, group):
+        return False
+    if is_employee and not can_grant_employee_status(viewer):
+        return False
+    return True
+
+
+def require_grant_invite(
+    viewer: Viewer, *, spaces: list[Space], group: Group | None, is_employee: bool
+) -> None:
+    for space in spaces:
+        require_read_space(viewer, space)
+    if group is not None and not can_see_group(viewer, group):
+        raise NotFound
+    if not can_grant_invite(viewer, spaces=spaces, group=group, is_employee=is_employee):
+        raise Forbidden
+
+
+def _can_see_invite(viewer: Viewer, invite: Invite) -> bool:
+    if not viewer.is_authenticated:
+        return False
+    if viewer.is_admin or invite.created_by_id == viewer.id:
+        return True
+    return any(can_read_space(viewer, space) for space in invite.spaces)
+
+
+def can_withdraw_invite(viewer: Viewer, invite: Invite) -> bool:
+    """Its creator, admins, and the moderators of a closed space it opens: they
+    answer for who comes in."""
+    if not viewer.is_authenticated:
+        return False
+    if viewer.is_admin or invite.created_by_id == viewer.id:
+        return True
+    return any(_guards_closed_space(viewer, space) for space in invite.spaces)
+
+
+def require_withdraw_invite(viewer: Viewer, invite: Invite) -> None:
+    if not _can_see_invite(viewer, invite):
+        raise NotFound
+    if not can_withdraw_invite(viewer, invite):
         raise Forbidden
 
 
@@ -503,6 +645,123 @@ def can_manage_members(viewer: Viewer) -> bool:
 
 def require_manage_members(viewer: Viewer) -> None:
     if not can_manage_members(viewer):
+        raise NotFound
+
+
+# --- groups -------------------------------------------------------------------
+
+
+def can_see_group(viewer: Viewer, group: Group) -> bool:
+    """A group exists for admins and its members; one that takes requests, for every
+    signed-in member (so they can ask)."""
+    if not viewer.is_authenticated:
+        return False
+    if viewer.is_admin:
+        return True
+    if group.id in viewer.group_ids:
+        return True
+    return group.accepts_requests
+
+
+def require_see_group(viewer: Viewer, group: Group) -> None:
+    if not can_see_group(viewer, group):
+        raise NotFound
+
+
+def visible_groups_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL twin of ``can_see_group``: a WHERE clause over ``Group``."""
+    if not viewer.is_authenticated:
+        return false()
+    if viewer.is_admin:
+        return true()
+    return or_(Group.accepts_requests.is_(True), Group.id.in_(sorted(viewer.group_ids)))
+
+
+def can_see_group_members(viewer: Viewer, group: Group) -> bool:
+    """Who is in a group (a customer list, say) is for its members and admins."""
+    if not viewer.is_authenticated:
+        return False
+    return viewer.is_admin or group.id in viewer.group_ids
+
+
+def can_manage_groups(viewer: Viewer) -> bool:
+    """Create, rename and delete groups, choose owners, open spaces to groups."""
+    return viewer.is_admin
+
+
+def require_manage_groups(viewer: Viewer) -> None:
+    if not can_manage_groups(viewer):
+        raise NotFound  # the admin area does not exist for anyone else
+
+
+def can_manage_group_members(viewer: Viewer, group: Group) -> bool:
+    """Add and remove members and answer requests: the group's owners and admins."""
+    if not viewer.is_authenticated:
+        return False
+    if viewer.is_admin:
+        return True
+    return group.id in viewer.owned_group_ids
+
+
+def require_manage_group_members(viewer: Viewer, group: Group) -> None:
+    require_see_group(viewer, group)
+    if not can_manage_group_members(viewer, group):
+        raise Forbidden
+
+
+def grantable_groups_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL twin of ``can_manage_group_members``: the groups an invite of the viewer's
+    may put people in."""
+    if not viewer.is_authenticated:
+        return false()
+    if viewer.is_admin:
+        return true()
+    return Group.id.in_(sorted(viewer.owned_group_ids))
+
+
+def can_request_group_membership(viewer: Viewer, group: Group) -> bool:
+    if not viewer.is_authenticated or not viewer.is_confirmed:
+        return False
+    if not group.accepts_requests:
+        return False
+    return group.id not in viewer.group_ids
+
+
+def require_request_group_membership(viewer: Viewer, group: Group) -> None:
+    require_see_group(viewer, group)
+    if not can_request_group_membership(viewer, group):
+        raise Forbidden
+
+
+# --- onboarding and the audit log ------------------------------------------------------
+
+
+def can_edit_onboarding(viewer: Viewer) -> bool:
+    """Edit the guidelines and choose the welcome space."""
+    return viewer.is_admin
+
+
+def require_edit_onboarding(viewer: Viewer) -> None:
+    if not can_edit_onboarding(viewer):
+        raise NotFound
+
+
+def can_welcome_newcomers(viewer: Viewer) -> bool:
+    """See "new this week" and send newcomers a welcome: moderators and admins."""
+    return viewer.is_authenticated and viewer.is_moderator
+
+
+def require_welcome_newcomers(viewer: Viewer) -> None:
+    if not can_welcome_newcomers(viewer):
+        raise NotFound
+
+
+def can_read_audit_log(viewer: Viewer) -> bool:
+    return viewer.is_admin
+
+
+def require_read_audit_log(viewer: Viewer) -> None:
+    if not can_read_audit_log(viewer):
         raise NotFound
 
 

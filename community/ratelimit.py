@@ -26,6 +26,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from community.extensions import limiter
+from community.invites.services import split_addresses
 from community.topics.services import find_submitted_post
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,11 @@ def _is_resubmission() -> bool:
     made, not with a 429."""
     token = request.form.get("submission_token")
     return current_user.is_authenticated and find_submitted_post(current_user, token) is not None
+
+
+def _invites_made() -> int:
+    """An e-mailed invite counts once per address; a link to share counts once."""
+    return max(len(split_addresses(request.form.get("emails"))), 1)
 
 
 def _search_limit() -> str:
@@ -136,6 +142,7 @@ invites = limiter.limit(
     key_func=_member_key,
     methods=["POST"],
     deduct_when=lambda response: response.status_code == 200,
+    cost=_invites_made,
     scope="invites",
 )
 invite_link = limiter.limit(_setting("RATELIMIT_INVITE_LINK"), scope="invite-link")

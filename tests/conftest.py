@@ -203,7 +203,8 @@ def sign_in(client_: FlaskClient, user: User, *, password: str = factories.PASSW
 
 @dataclass
 class World:
-    """Users of every role and a space of every kind, with one topic each."""
+    """Users of every role and a space of every kind; the closed space is open to
+    the group "Partners", whose one member is the ``group_member`` persona."""
 
     users: dict[str, User | None]
     spaces: dict[str, Space]
@@ -217,6 +218,8 @@ PERSONAS = (
     "unconfirmed",
     "member",
     "closed_member",
+    # Reads the closed space only through a group the space grants.
+    "group_member",
     "employee",
     "space_moderator",
     "moderator",
@@ -232,6 +235,7 @@ def world(database: sa.Connection) -> World:
         "unconfirmed": factories.make_user(username="unconfirmed", is_confirmed=False),
         "member": factories.make_user(username="member"),
         "closed_member": factories.make_user(username="closedmember"),
+        "group_member": factories.make_user(username="groupmember"),
         "employee": factories.make_user(username="employee", is_employee=True),
         "space_moderator": factories.make_user(username="spacemod"),
         "moderator": factories.make_user(username="moderator", role=Role.MODERATOR),
@@ -250,6 +254,9 @@ def world(database: sa.Connection) -> World:
             visibility=Visibility.EMPLOYEE, slug="staff-lounge", name="Staff Lounge",
         ),
     }  # fmt: skip
+    factories.make_group(
+        name="Partners", members=(users["group_member"],), spaces=(spaces["closed"],)
+    )
     return World(users=users, spaces=spaces)
 
 

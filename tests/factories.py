@@ -15,7 +15,9 @@ from community.accounts.models import Role, User
 from community.accounts.services import hash_password
 from community.database import utcnow
 from community.extensions import db
+from community.groups.models import Group, GroupMember, SpaceGroup
 from community.ideas.models import Idea, IdeaVote
+from community.onboarding.models import MemberOnboarding
 from community.spaces.models import IdeaBoard, Membership, MembershipRole, Space, Visibility
 from community.tags.models import Tag
 from community.topics import services as topic_services
@@ -34,7 +36,10 @@ def make_user(
     is_employee: bool = False,
     is_confirmed: bool = True,
     password: str = PASSWORD,
+    has_signed_in: bool = True,
 ) -> User:
+    """A member; ``has_signed_in`` False makes one whose next sign-in is their first
+    (and shows them the welcome page)."""
     number = next(_sequence)
     username = username or f"user{number}"
     user = User(
@@ -49,8 +54,34 @@ def make_user(
         email_confirmed_at=utcnow() if is_confirmed else None,
     )
     db.session.add(user)
+    if has_signed_in:
+        db.session.flush()
+        db.session.add(MemberOnboarding(user_id=user.id, first_signed_in_at=utcnow()))
     db.session.commit()
     return user
+
+
+def make_group(
+    *,
+    name: str | None = None,
+    members: tuple[User, ...] = (),
+    owners: tuple[User, ...] = (),
+    spaces: tuple[Space, ...] = (),
+    accepts_requests: bool = False,
+) -> Group:
+    """A group with members and owners, opening the given (closed) spaces."""
+    name = name or f"Group {next(_sequence)}"
+    group = Group(name=name, name_lower=name.lower(), accepts_requests=accepts_requests)
+    db.session.add(group)
+    db.session.flush()
+    for user in members:
+        db.session.add(GroupMember(group_id=group.id, user_id=user.id))
+    for user in owners:
+        db.session.add(GroupMember(group_id=group.id, user_id=user.id, is_owner=True))
+    for space in spaces:
+        db.session.add(SpaceGroup(group_id=group.id, space_id=space.id))
+    db.session.commit()
+    return group
 
 
 def make_space(

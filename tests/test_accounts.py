@@ -214,7 +214,8 @@ def test_confirm_confirms_and_signs_in_when_form_is_posted(app, client):
     response = post(client, link)
 
     assert response.status_code == 302
-    assert response.headers["Location"] == HOME
+    # Confirming is a newcomer's first sign-in: it opens the welcome page.
+    assert response.headers["Location"] == "/welcome"
     assert user_with_email("new.person@example.com").is_confirmed is True
     assert signed_in_name(client) == "New Person"
 

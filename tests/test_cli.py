@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from community.demo_content import DEMO_IDEAS, DEMO_SPACES, DEMO_TOPICS, DEMO_USERS
+from community.demo_content import DEMO_GROUPS, DEMO_IDEAS, DEMO_SPACES, DEMO_TOPICS, DEMO_USERS
 from community.extensions import db
+from community.groups.models import Group, GroupRequest, SpaceGroup
 from community.ideas.models import Idea, IdeaStatus, IdeaVote
+from community.moderation.models import AuditEntry
+from community.onboarding.queries import get_settings
 from community.spaces.models import JoinRequest, Space
 from community.topics.models import Post, Topic, TopicKind
 
@@ -88,3 +91,20 @@ def test_demo_ideas_have_votes_statuses_and_a_merge(app, database):
     merged = [idea for idea in ideas if idea.is_merged]
     assert merged
     assert all(idea.merged_into.idea.vote_count >= 1 for idea in merged)
+
+
+def test_demo_has_groups_opening_closed_spaces_guidelines_and_a_welcome_space(app, database):
+    app.test_cli_runner().invoke(args=["hearth", "demo"])
+
+    groups = {group.name: group for group in db.session.scalars(select(Group))}
+    assert set(groups) == {name for name, *_ in DEMO_GROUPS}
+    opened = {
+        (grant.group.name, grant.space.slug) for grant in db.session.scalars(select(SpaceGroup))
+    }
+    assert opened == {("Partners", "partner-network"), ("Customers", "customer-council")}
+    assert db.session.scalar(select(func.count(GroupRequest.id))) == 1
+    settings = get_settings()
+    assert settings.welcome_space.slug == "welcome"
+    assert "<strong>Be kind.</strong>" in settings.guidelines_html
+    # Made through the services, so the audit log has a story to tell.
+    assert db.session.scalar(select(func.count(AuditEntry.id))) >= len(DEMO_GROUPS) * 3

@@ -26,9 +26,10 @@ from community.errors import NotFound
 from community.extensions import db
 from community.ideas import services as idea_services
 from community.ideas.models import Idea, IdeaStatus, IdeaVote
+from community.invites.models import Invite, InviteUse
 from community.mail import outbox
 from community.spaces import services as space_services
-from community.spaces.models import IdeaBoard, Invite, InviteUse, JoinRequest, JoinRequestStatus
+from community.spaces.models import IdeaBoard, JoinRequest, JoinRequestStatus
 from community.topics.models import TopicKind
 from tests import factories
 from tests.conftest import count_queries, csrf_token_from
@@ -257,8 +258,8 @@ def test_community_figures_match_a_hand_computed_fixture(world):
     factories.set_topic_time(discussion, at(14))
     factories.reply_at(discussion, at(15), author=regular)
     factories.reply_at(discussion, at(16), author=employee)  # staff: never a top contributor
-    invite = Invite(token_hash="a" * 64, space=closed, expires_at=at(30), created_at=at(8))
-    old_invite = Invite(token_hash="b" * 64, space=closed, expires_at=at(30), created_at=at(1))
+    invite = Invite(token_hash="a" * 64, spaces=[closed], expires_at=at(30), created_at=at(8))
+    old_invite = Invite(token_hash="b" * 64, spaces=[closed], expires_at=at(30), created_at=at(1))
     db.session.add_all([invite, old_invite])
     db.session.flush()
     for index, moment in enumerate((at(9), at(10), at(2, month=11))):

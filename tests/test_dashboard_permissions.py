@@ -24,11 +24,10 @@ from community.database import utcnow
 from community.extensions import db
 from community.ideas import services as idea_services
 from community.ideas.models import Idea, IdeaStatus
+from community.invites.models import Invite, InviteUse
 from community.spaces import services as space_services
 from community.spaces.models import (
     IdeaBoard,
-    Invite,
-    InviteUse,
     JoinRequest,
     JoinRequestStatus,
     Space,
@@ -131,7 +130,7 @@ def _populate(world, kind: str) -> None:
 
     for number in range(amount):
         invite = Invite(
-            token_hash=f"{kind}{number}".ljust(64, "0"), space=space, created_by=staff,
+            token_hash=f"{kind}{number}".ljust(64, "0"), spaces=[space], created_by=staff,
             created_at=ago(9), expires_at=ago(-1),
         )  # fmt: skip
         joiner = factories.make_user(username=f"{kind}joiner{number}")

@@ -23,6 +23,9 @@ FIELD_NAMES = [
     "name", "slug", "description", "visibility", "is_listed", "role", "is_employee",
     "value", "next", "status", "response", "target", "level", "kind", "tags",
     "idea_board", "idea_vote_budget",
+    "emails", "spaces", "group", "max_uses", "days", "submission_token", "back",
+    "allows_member_invites", "accepts_requests", "space", "message", "note",
+    "guidelines", "welcome_space", "dn-display_name",
 ]  # fmt: skip
 POST_ENDPOINTS = sorted(endpoint for endpoint, route in ROUTES.items() if route.post)
 

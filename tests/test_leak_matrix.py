@@ -21,15 +21,18 @@ import sqlalchemy as sa
 
 from community.accounts.models import Role
 from community.extensions import db
+from community.groups.models import Group, GroupRequest
 from community.ideas import services as idea_services
+from community.invites.models import Invite
 from community.notifications.models import Notification, NotificationKind
 from community.spaces import services as space_services
-from community.spaces.models import IdeaBoard, Invite, JoinRequest, MembershipRole
+from community.spaces.models import IdeaBoard, JoinRequest, MembershipRole
 from community.topics.models import TopicKind
 from tests import factories
 from tests.conftest import PERSONAS, SPACE_KINDS, csrf_token_from
 from tests.test_policy import (
     DASHBOARD,
+    GROUPS,
     IDEA_NOTES,
     IDEA_STAFF,
     LISTED,
@@ -37,6 +40,7 @@ from tests.test_policy import (
     POST,
     READ,
     REVIEW,
+    SITE,
     N,
     Y,
 )
@@ -93,6 +97,7 @@ ACCEPT = {
     "unconfirmed":     (N, N, N),
     "member":          (N, N, N),
     "closed_member":   (N, N, N),
+    "group_member":    (N, N, N),
     "employee":        (Y, N, Y),
     "space_moderator": (Y, Y, N),
     "moderator":       (Y, N, N),
@@ -105,11 +110,18 @@ JOIN = {
     "unconfirmed":     (N, N, N),
     "member":          (N, Y, N),
     "closed_member":   (N, N, N),
+    "group_member":    (N, N, N),
     "employee":        (N, Y, N),
     "space_moderator": (N, N, N),
     "moderator":       (N, Y, N),
     "admin":           (N, N, N),
 }  # fmt: skip
+# Withdrawing an invite (these have no creator): the moderators of the closed space it
+# opens, and admins, whatever it opens.
+WITHDRAW = {
+    persona: tuple(allowed or persona == "admin" for allowed in REVIEW[persona])
+    for persona in REVIEW
+}
 
 
 def join(persona: str, column: int) -> int:
@@ -140,6 +152,45 @@ def respond_queue(persona: str, column: int) -> int:
     return 200 if persona in RESPOND_QUEUE_USERS else 404
 
 
+# Columns of test_policy's SITE and GROUPS tables.
+SITE_COMMUNITY, SITE_NEWCOMERS = 0, 2
+SEE_OWN_GROUP, SEE_OPEN_GROUP, MANAGE_GROUP, REQUEST_OPEN_GROUP = 0, 1, 3, 4
+
+
+def site(right: int, ok: int, *, denied: int = 404) -> Expect:
+    """A right that does not depend on the space: from test_policy's SITE table."""
+
+    def expect(persona: str, column: int) -> int:
+        return ok if SITE[persona][right] else denied
+
+    return expect
+
+
+def signed_in_site(right: int, ok: int) -> Expect:
+    """Signed-in pages for a site-wide right: sign in first, then 403 if not allowed."""
+
+    def expect(persona: str, column: int) -> int:
+        if _anonymous(persona):
+            return 302
+        return ok if SITE[persona][right] else 403
+
+    return expect
+
+
+def group_page(ok: int, *, needs: int = SEE_OWN_GROUP, seen_with: int = SEE_OWN_GROUP) -> Expect:
+    """A group's route: sign in first; 404 if the group is hidden; 403 if seen but
+    the action (``needs``, a GROUPS column) is not allowed."""
+
+    def expect(persona: str, column: int) -> int:
+        if _anonymous(persona):
+            return 302
+        if not GROUPS[persona][seen_with]:
+            return 404
+        return ok if GROUPS[persona][needs] else 403
+
+    return expect
+
+
 # --- the route table ----------------------------------------------------------------
 
 
@@ -157,6 +208,12 @@ class Objects:
     invite_id: int  # an invite to this kind's space
     idea_id: int  # an idea on this kind's board, with an internal note
     notification_id: int  # a notification of someone other than every persona
+    space_id: int
+    group_id: int  # the world's "Partners" group (the group_member persona is in it)
+    group_member_id: int  # the group_member persona
+    open_group_id: int  # a group no persona is in that takes requests
+    group_request_id: int  # a pending request to join "Partners"
+    newcomer_id: int  # a confirmed member who joined today
 
 
 @dataclass(frozen=True)
@@ -236,11 +293,6 @@ ROUTES: dict[str, Route] = {
     # Everyone may search; results hold only what the persona may read.
     "search.index": Route(search_canaries, get=everyone(200)),
     "spaces.request_to_join": Route(slug, post=join),
-    # Invites: closed spaces' moderators. An empty form takes the defaults and makes one.
-    "spaces.invites": Route(slug, get=acting(REVIEW, 200), post=acting(REVIEW, 200)),
-    "spaces.revoke_invite": Route(lambda o: {"invite_id": o.invite_id}, post=acting(REVIEW, 302)),
-    # A forged token: the same 404 for everyone, naming no space.
-    "spaces.invite": Route(bad_token, get=everyone(404), post=everyone(404)),
     "spaces.join_requests": Route(slug, get=acting(REVIEW, 200)),
     "spaces.decide_join_request": Route(
         lambda o: {"request_id": o.join_request_id, "decision": "approve"},
@@ -300,6 +352,68 @@ ROUTES: dict[str, Route] = {
     "accounts.admin_member": Route(
         lambda o: {"user_id": o.member_id}, get=admin_only(200), post=admin_only(302)
     ),
+    # An empty display name is refused beside the field.
+    "accounts.change_display_name": Route(
+        nothing, post=anonymous_or_member(anonymous=302, member=422)
+    ),
+    # Invites: the space's page is its moderators'; the full page is for those who may
+    # invite to the community. An empty form makes a link with the defaults.
+    "invites.index": Route(
+        nothing, get=signed_in_site(SITE_COMMUNITY, 200), post=signed_in_site(SITE_COMMUNITY, 200)
+    ),
+    "invites.space_invites": Route(slug, get=acting(REVIEW, 200), post=acting(REVIEW, 200)),
+    "invites.space_settings": Route(slug, post=acting(REVIEW, 302)),
+    "invites.withdraw": Route(lambda o: {"invite_id": o.invite_id}, post=acting(WITHDRAW, 302)),
+    # A forged token: the same 404 for everyone, naming no space.
+    "invites.accept": Route(bad_token, get=everyone(404), post=everyone(404)),
+    # Groups: a group exists for its members and admins; its owners (admins here)
+    # manage its members; a group taking requests is seen and asked by members.
+    "groups.index": Route(nothing, get=anonymous_or_member(anonymous=302, member=200)),
+    "groups.show": Route(lambda o: {"group_id": o.group_id}, get=group_page(200)),
+    "groups.add_member": Route(
+        lambda o: {"group_id": o.group_id}, post=group_page(422, needs=MANAGE_GROUP)
+    ),
+    "groups.remove_member": Route(
+        lambda o: {"group_id": o.group_id, "user_id": o.group_member_id},
+        post=group_page(302, needs=MANAGE_GROUP),
+    ),
+    "groups.request_membership": Route(
+        lambda o: {"group_id": o.open_group_id},
+        post=group_page(302, needs=REQUEST_OPEN_GROUP, seen_with=SEE_OPEN_GROUP),
+    ),
+    "groups.decide_request": Route(
+        lambda o: {"request_id": o.group_request_id, "decision": "approve"},
+        post=group_page(302, needs=MANAGE_GROUP),
+    ),
+    "groups.admin_new": Route(nothing, get=admin_only(200), post=admin_only(422)),
+    "groups.admin_edit": Route(
+        lambda o: {"group_id": o.group_id}, get=admin_only(200), post=admin_only(302)
+    ),
+    "groups.admin_delete": Route(lambda o: {"group_id": o.group_id}, post=admin_only(302)),
+    "groups.admin_set_owner": Route(
+        lambda o: {"group_id": o.group_id, "user_id": o.group_member_id},
+        post=admin_only(302),
+        data=lambda o: {"value": "on"},
+    ),
+    "groups.admin_grant_space": Route(lambda o: {"group_id": o.group_id}, post=admin_only(422)),
+    "groups.admin_revoke_space": Route(
+        lambda o: {"group_id": o.group_id, "space_id": o.space_id}, post=admin_only(302)
+    ),
+    # Onboarding: one's own checklist; the guidelines for everyone; the settings for
+    # admins; "new this week" for moderators.
+    "onboarding.welcome": Route(nothing, get=anonymous_or_member(anonymous=302, member=200)),
+    "onboarding.guidelines": Route(nothing, get=everyone(200)),
+    "onboarding.mark_guidelines_read": Route(
+        nothing, post=anonymous_or_member(anonymous=302, member=302)
+    ),
+    # An empty form is a valid save (no guidelines, no welcome space).
+    "onboarding.admin_settings": Route(nothing, get=admin_only(200), post=admin_only(302)),
+    "onboarding.newcomers": Route(nothing, get=site(SITE_NEWCOMERS, 200)),
+    "onboarding.welcome_newcomer": Route(
+        lambda o: {"user_id": o.newcomer_id}, post=site(SITE_NEWCOMERS, 302)
+    ),
+    # The audit log: admins read it; nothing changes it.
+    "audit.index": Route(nothing, get=admin_only(200)),
 }
 NOT_IN_MATRIX = {"static"}  # files from static/, the same for everyone
 
@@ -348,12 +462,17 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
     invites = {
         kind: Invite(
             token_hash=f"{kind:0<64}",
-            space=world.spaces[kind],
+            spaces=[world.spaces[kind]],
             expires_at=datetime.now(UTC) + timedelta(days=1),
         )
         for kind in SPACE_KINDS
     }
     db.session.add_all(invites.values())
+    partners = db.session.scalar(sa.select(Group).where(Group.name == "Partners"))
+    open_group = factories.make_group(name="Open House", accepts_requests=True)
+    group_request = GroupRequest(group=partners, user=factories.make_user(username="hopeful"))
+    db.session.add(group_request)
+    newcomer = factories.make_user(username="newcomer", has_signed_in=False)
     db.session.commit()
     objects: dict[str, Objects] = {}
     canaries: dict[str, list[str]] = {}
@@ -405,6 +524,12 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
             invite_id=invites[kind].id,
             idea_id=idea.id,
             notification_id=notification_id,
+            space_id=world.spaces[kind].id,
+            group_id=partners.id,
+            group_member_id=world.user("group_member").id,
+            open_group_id=open_group.id,
+            group_request_id=group_request.id,
+            newcomer_id=newcomer.id,
         )
         canaries[kind] = [marker, f"{marker}BODY", f"{marker}REPLY", f"canary{kind}tag"]
     canaries["closed"].append("Canaryclosed")

@@ -106,3 +106,28 @@ def test_sqlite_refuses_orphan_rows_when_foreign_key_is_violated(fresh_sqlite_ap
                 .insert()
                 .values(space_id=999, user_id=999, role="member", created_at=sa.func.now())
             )
+
+
+def test_migrations_keep_rows_that_refer_to_a_rebuilt_table_when_upgrading(fresh_sqlite_app):
+    # Batch mode rebuilds ``spaces`` on SQLite (join requests, idea boards, member
+    # invites); with foreign keys on, dropping the old table deleted its memberships.
+    with fresh_sqlite_app.app_context():
+        flask_migrate.upgrade(revision="1973d2d0097e")
+        with db.engine.begin() as connection:
+            for statement in (
+                "INSERT INTO users (id, email, username, username_lower, display_name, "
+                "password_hash, role, is_employee, session_version, created_at) VALUES "
+                "(5, 'old@example.com', 'old', 'old', 'Old', 'x', 'member', 0, 1, '2026-01-01')",
+                "INSERT INTO spaces (id, slug, name, description, visibility, is_listed, "
+                "position, topic_count, post_count, created_at) "
+                "VALUES (7, 'old', 'Old', '', 'closed', 1, 0, 0, 0, '2026-01-01')",
+                "INSERT INTO memberships (space_id, user_id, role, created_at) "
+                "VALUES (7, 5, 'member', '2026-01-01')",
+            ):
+                connection.execute(sa.text(statement))
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            memberships = connection.execute(sa.text("SELECT space_id, user_id FROM memberships"))
+            assert memberships.all() == [(7, 5)]
+            # The pooled connection enforces foreign keys again afterwards.
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from community import policy
 from community.accounts import services as account_services
-from community.accounts.models import AnonymousViewer, User
+from community.accounts.models import AnonymousViewer, TrustLevel, User
 from community.extensions import db
+from community.groups import services as group_services
+from community.groups.models import Group
 from community.spaces import services as space_services
 from community.spaces.models import IdeaBoard, Space, Visibility
 from community.topics import services as topic_services
@@ -28,6 +30,7 @@ READ = {
     "unconfirmed":     (Y, N, N),
     "member":          (Y, N, N),
     "closed_member":   (Y, Y, N),
+    "group_member":    (Y, Y, N),
     "employee":        (Y, N, Y),
     "space_moderator": (Y, Y, N),
     "moderator":       (Y, N, N),
@@ -38,6 +41,7 @@ POST = {
     "unconfirmed":     (N, N, N),
     "member":          (Y, N, N),
     "closed_member":   (Y, Y, N),
+    "group_member":    (Y, Y, N),
     "employee":        (Y, N, Y),
     "space_moderator": (Y, Y, N),
     "moderator":       (Y, N, N),
@@ -48,6 +52,7 @@ MODERATE = {
     "unconfirmed":     (N, N, N),
     "member":          (N, N, N),
     "closed_member":   (N, N, N),
+    "group_member":    (N, N, N),
     "employee":        (N, N, N),
     "space_moderator": (Y, Y, N),
     "moderator":       (Y, N, N),
@@ -60,6 +65,7 @@ LISTED = {
     "unconfirmed":     (Y, Y, N),
     "member":          (Y, Y, N),
     "closed_member":   (Y, Y, N),
+    "group_member":    (Y, Y, N),
     "employee":        (Y, Y, Y),
     "space_moderator": (Y, Y, N),
     "moderator":       (Y, Y, N),
@@ -72,6 +78,7 @@ IDEA_STAFF = {
     "unconfirmed":     (N, N, N),
     "member":          (N, N, N),
     "closed_member":   (N, N, N),
+    "group_member":    (N, N, N),
     "employee":        (Y, N, Y),
     "space_moderator": (Y, Y, N),
     "moderator":       (Y, N, N),
@@ -84,6 +91,7 @@ IDEA_NOTES = {
     "unconfirmed":     (N, N, N),
     "member":          (N, N, N),
     "closed_member":   (N, N, N),
+    "group_member":    (N, N, N),
     "employee":        (Y, N, Y),
     "space_moderator": (N, N, N),
     "moderator":       (N, N, N),
@@ -97,6 +105,7 @@ DASHBOARD = {
     "unconfirmed":     N,
     "member":          N,
     "closed_member":   N,
+    "group_member":    N,
     "employee":        Y,
     "space_moderator": N,
     "moderator":       N,
@@ -104,6 +113,60 @@ DASHBOARD = {
 }  # fmt: skip
 # Deciding join requests: the closed space's moderators (and admins).
 REVIEW = {persona: (N, MODERATE[persona][1], N) for persona in PERSONAS}
+# Making invites into a space, every persona at trust level 0 (as the world makes
+# them): the closed space's moderators and admins.
+INVITE = {
+    "anonymous":       (N, N, N),
+    "unconfirmed":     (N, N, N),
+    "member":          (N, N, N),
+    "closed_member":   (N, N, N),
+    "group_member":    (N, N, N),
+    "employee":        (N, N, N),
+    "space_moderator": (N, Y, N),
+    "moderator":       (N, N, N),
+    "admin":           (N, Y, N),
+}  # fmt: skip
+# The same with every persona at trust level 2 and member invites allowed in the
+# space: members who belong to it (directly or through a group) may invite too.
+INVITE_WHEN_MEMBERS_MAY = {
+    "anonymous":       (N, N, N),
+    "unconfirmed":     (N, N, N),
+    "member":          (N, N, N),
+    "closed_member":   (N, Y, N),
+    "group_member":    (N, Y, N),
+    "employee":        (N, N, N),
+    "space_moderator": (N, Y, N),
+    "moderator":       (N, N, N),
+    "admin":           (N, Y, N),
+}  # fmt: skip
+# Persona-wide rights (no space): invite to the community at trust level 0, and at
+# trust level 2; use the newcomers page; edit onboarding; read the audit log.
+#                    community tl2-community newcomers onboarding audit
+SITE = {
+    "anonymous":       (N, N, N, N, N),
+    "unconfirmed":     (N, N, N, N, N),
+    "member":          (N, Y, N, N, N),
+    "closed_member":   (N, Y, N, N, N),
+    "group_member":    (N, Y, N, N, N),
+    "employee":        (N, Y, N, N, N),
+    "space_moderator": (Y, Y, N, N, N),
+    "moderator":       (Y, Y, Y, N, N),
+    "admin":           (Y, Y, Y, Y, Y),
+}  # fmt: skip
+# Groups, for the world's group "Partners" (the group_member persona is in it) and a
+# group no persona is in that takes requests.
+#                    see-own see-open members manage request-open manage-groups
+GROUPS = {
+    "anonymous":       (N, N, N, N, N, N),
+    "unconfirmed":     (N, Y, N, N, N, N),
+    "member":          (N, Y, N, N, Y, N),
+    "closed_member":   (N, Y, N, N, Y, N),
+    "group_member":    (Y, Y, Y, N, Y, N),
+    "employee":        (N, Y, N, N, Y, N),
+    "space_moderator": (N, Y, N, N, Y, N),
+    "moderator":       (N, Y, N, N, Y, N),
+    "admin":           (Y, Y, Y, Y, Y, Y),
+}  # fmt: skip
 
 CASES = [(persona, kind) for persona in PERSONAS for kind in SPACE_KINDS]
 
@@ -281,3 +344,130 @@ def test_only_admins_manage_spaces_and_members(world):
         viewer = _viewer(world, persona)
         assert policy.can_manage_spaces(viewer) is (persona == "admin")
         assert policy.can_manage_members(viewer) is (persona == "admin")
+
+
+# --- invites, groups, onboarding, the audit log -----------------------------------------
+
+
+def _all_spaces(world):
+    return [*world.spaces.values(), factories.make_space(visibility=Visibility.CLOSED)]
+
+
+@pytest.mark.parametrize(("persona", "kind"), CASES)
+def test_policy_matrix_invites(world, persona, kind):
+    viewer = _viewer(world, persona)
+    space = world.spaces[kind]
+    column = SPACE_KINDS.index(kind)
+
+    assert policy.can_invite_to_space(viewer, space) is INVITE[persona][column]
+    assert policy.can_allow_member_invites(viewer, space) is INVITE[persona][column]
+
+    space.allows_member_invites = True
+    if viewer.is_authenticated:
+        viewer.trust_level = TrustLevel.MEMBER
+    assert policy.can_invite_to_space(viewer, space) is INVITE_WHEN_MEMBERS_MAY[persona][column]
+    # The setting is the moderators' to change, whatever members may do.
+    assert policy.can_allow_member_invites(viewer, space) is INVITE[persona][column]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("members_may_invite", [False, True])
+def test_invitable_spaces_clause_agrees_with_can_invite_to_space(
+    world, persona, members_may_invite
+):
+    viewer = _viewer(world, persona)
+    spaces = _all_spaces(world)
+    for space in spaces:
+        space.allows_member_invites = members_may_invite
+    if viewer.is_authenticated:
+        viewer.trust_level = TrustLevel.MEMBER if members_may_invite else TrustLevel.NEW
+    db.session.flush()
+
+    in_sql = set(db.session.scalars(select(Space.id).where(policy.invitable_spaces_clause(viewer))))
+    in_python = {space.id for space in spaces if policy.can_invite_to_space(viewer, space)}
+    assert in_sql == in_python
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_policy_matrix_site_rights(world, persona):
+    viewer = _viewer(world, persona)
+    community, tl2_community, newcomers, onboarding, audit = SITE[persona]
+
+    assert policy.can_invite_to_community(viewer) is community
+    assert policy.can_welcome_newcomers(viewer) is newcomers
+    assert policy.can_edit_onboarding(viewer) is onboarding
+    assert policy.can_read_audit_log(viewer) is audit
+    assert policy.can_grant_employee_status(viewer) is (persona == "admin")
+    if viewer.is_authenticated:
+        viewer.trust_level = TrustLevel.MEMBER
+    assert policy.can_invite_to_community(viewer) is tl2_community
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_policy_matrix_groups(world, persona):
+    viewer = _viewer(world, persona)
+    own = db.session.scalar(select(Group).where(Group.name == "Partners"))
+    open_group = factories.make_group(name="Open House", accepts_requests=True)
+    see_own, see_open, members, manage, request_open, manage_groups = GROUPS[persona]
+
+    assert policy.can_see_group(viewer, own) is see_own
+    assert policy.can_see_group(viewer, open_group) is see_open
+    assert policy.can_see_group_members(viewer, own) is members
+    assert policy.can_manage_group_members(viewer, own) is manage
+    assert policy.can_request_group_membership(viewer, open_group) is request_open
+    assert policy.can_request_group_membership(viewer, own) is False  # takes no requests
+    assert policy.can_manage_groups(viewer) is manage_groups
+
+    visible = set(db.session.scalars(select(Group.id).where(policy.visible_groups_clause(viewer))))
+    assert visible == {g.id for g in (own, open_group) if policy.can_see_group(viewer, g)}
+    grantable = set(
+        db.session.scalars(select(Group.id).where(policy.grantable_groups_clause(viewer)))
+    )
+    assert grantable == {
+        g.id for g in (own, open_group) if policy.can_manage_group_members(viewer, g)
+    }
+
+
+def test_group_owners_manage_their_group_only_and_grant_it_by_invite(world):
+    owner = factories.make_user(username="groupowner")
+    owned = factories.make_group(name="Customers", owners=(owner,))
+    other = db.session.scalar(select(Group).where(Group.name == "Partners"))
+
+    assert policy.can_manage_group_members(owner, owned) is True
+    assert policy.can_manage_group_members(owner, other) is False
+    assert policy.can_make_invites(owner) is True  # at trust level 0, for the group
+    assert policy.can_grant_invite(owner, spaces=[], group=owned, is_employee=False) is True
+    assert policy.can_grant_invite(owner, spaces=[], group=other, is_employee=False) is False
+    assert policy.can_grant_invite(owner, spaces=[], group=None, is_employee=False) is False
+    assert policy.can_grant_invite(owner, spaces=[], group=owned, is_employee=True) is False
+
+
+def test_invite_never_grants_more_than_every_part_allows(world):
+    moderator = world.user("space_moderator")
+    closed, employee = world.spaces["closed"], world.spaces["employee"]
+    other_closed = factories.make_space(visibility=Visibility.CLOSED)
+
+    assert policy.can_grant_invite(moderator, spaces=[closed], group=None, is_employee=False)
+    assert not policy.can_grant_invite(
+        moderator, spaces=[closed, other_closed], group=None, is_employee=False
+    )
+    assert not policy.can_grant_invite(
+        moderator, spaces=[closed, employee], group=None, is_employee=False
+    )
+    assert not policy.can_grant_invite(moderator, spaces=[closed], group=None, is_employee=True)
+    admin = world.user("admin")
+    assert policy.can_grant_invite(
+        admin, spaces=[closed, other_closed], group=None, is_employee=True
+    )
+
+
+def test_group_member_loses_the_space_when_the_group_no_longer_opens_it(world):
+    member = world.user("group_member")
+    closed = world.spaces["closed"]
+    group = db.session.scalar(select(Group).where(Group.name == "Partners"))
+    assert policy.can_read_space(member, closed) is True
+    assert policy.can_moderate_space(member, closed) is False  # a group makes no moderators
+
+    group_services.revoke_space(world.user("admin"), group, closed)
+
+    assert policy.can_read_space(member, closed) is False

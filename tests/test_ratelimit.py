@@ -7,8 +7,11 @@ import re
 
 import pytest
 import redis
+from sqlalchemy import func, select
 
-from tests.conftest import csrf_token_from
+from community.extensions import db
+from community.invites.models import Invite
+from tests.conftest import csrf_token_from, sign_in
 from tests.factories import PASSWORD
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -193,3 +196,21 @@ def test_posting_limit_answers_a_double_submit_with_the_first_post_not_429(limit
     second = client.post("/s/town-square/new", data=data)
     assert (first.status_code, second.status_code) == (302, 302)
     assert first.headers["Location"] == second.headers["Location"]
+
+
+def test_invite_mails_are_counted_per_address_by_the_rate_limit(limited_app, world):
+    app = limited_app(RATELIMIT_INVITES="5 per day")
+    client = app.test_client()
+    sign_in(client, world.user("space_moderator"))
+
+    def invite(addresses):
+        token = csrf_token_from(client.get("/s/inner-circle/invites").text)
+        emails = ", ".join(f"p{n}@example.com" for n in addresses)
+        return client.post(
+            "/s/inner-circle/invites", data={"emails": emails, "csrf_token": token}
+        ).status_code
+
+    assert invite(range(0, 3)) == 200  # 3 of 5
+    assert invite(range(3, 5)) == 200  # 5 of 5
+    assert invite(range(5, 6)) == 429
+    assert db.session.scalar(select(func.count(Invite.id))) == 5

@@ -24,10 +24,13 @@ from werkzeug.routing import Rule
 from community import create_app
 from community.accounts import services as account_services
 from community.extensions import db
+from community.groups.models import Group
+from community.invites import services as invite_services
+from community.invites.models import Invite
 from community.mail import outbox
 from community.notifications.models import Notification, NotificationKind
 from community.spaces import services as space_services
-from community.spaces.models import Invite, JoinRequest
+from community.spaces.models import JoinRequest
 from community.topics import services as topic_services
 from community.topics.models import Post, Topic
 from config import BASE_DIR, ProductionConfig
@@ -68,6 +71,16 @@ PLAUSIBLE_FORM = {
     "pw-new_password": "another correct horse battery",
     "em-new_email": "admin.new@example.com",
     "em-password": factories.PASSWORD,
+    "dn-display_name": "Renamed Admin",
+    "emails": "invitee@example.com",
+    "max_uses": "5",
+    "group": "1",
+    "space": "1",
+    "message": "Let me in.",
+    "note": "Welcome!",
+    "guidelines": "Be kind.",
+    "accepts_requests": "y",
+    "allows_member_invites": "y",
 }
 
 
@@ -100,7 +113,9 @@ def content(world: World) -> Content:
     join_request = space_services.request_to_join(
         world.user("member"), world.spaces["closed"], message="Let me in, please."
     )
-    invite, _token = space_services.create_invite(world.user("admin"), world.spaces["closed"])
+    [invite] = invite_services.create_invites(
+        world.user("admin"), spaces=[world.spaces["closed"]]
+    ).invites
     notification = Notification(user_id=author.id, kind=NotificationKind.REPLY, topic=topic)
     db.session.add(notification)
     db.session.commit()
@@ -132,9 +147,9 @@ def mailed_tokens(app: Flask, world: World) -> dict[str, str]:
                 tokens[endpoint] = values["token"]
     outbox(app).clear()
     # Invite links are handed over by their creator, not mailed; a real one all the same.
-    _invite, tokens["spaces.invite"] = space_services.create_invite(
-        world.user("admin"), world.spaces["closed"], max_uses=5
-    )
+    tokens["invites.accept"] = invite_services.create_invites(
+        world.user("admin"), spaces=[world.spaces["closed"]], max_uses=5
+    ).link_token
     return tokens
 
 
@@ -154,6 +169,8 @@ def url_values(world: World, content: Content, mailed_tokens: dict[str, str]):
         "decision": "approve",
         "notification_id": content.notification.id,
         "section": "respond",  # a dashboard chart
+        "group_id": db.session.scalar(sa.select(Group.id).where(Group.name == "Partners")),
+        "space_id": world.spaces["closed"].id,
     }
 
     def fill(rule: Rule) -> dict[str, object]:

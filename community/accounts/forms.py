@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from community.accounts.models import (
     DISPLAY_NAME_MAX_LENGTH,
@@ -53,6 +53,16 @@ class ChangePasswordForm(BaseForm):
 class ChangeEmailForm(BaseForm):
     new_email = EmailField("New e-mail", validators=[DataRequired(), Length(max=EMAIL_MAX_LENGTH)])
     password = PasswordField("Current password", validators=[DataRequired(), _password_length])
+
+
+class DisplayNameForm(BaseForm):
+    display_name = StringField(
+        "Display name",
+        # InputRequired, not DataRequired: a name of only spaces gets the service's
+        # message, which says what is wanted.
+        validators=[InputRequired(), Length(max=DISPLAY_NAME_MAX_LENGTH + 100)],
+        description="Shown beside your posts instead of your username.",
+    )
 
 
 class ConfirmForm(BaseForm):

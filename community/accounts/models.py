@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from community.database import Base, StrEnumType, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
+    from community.groups.models import GroupMember, SpaceGroup
     from community.spaces.models import Membership
 
 EMAIL_MAX_LENGTH = 254
@@ -81,6 +82,17 @@ class User(Base):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="select"
     )
+    group_memberships: Mapped[list[GroupMember]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    # The closed spaces opened to a group this member belongs to: one query, through
+    # group_members, read by ``member_space_ids``.
+    group_space_grants: Mapped[list[SpaceGroup]] = relationship(
+        secondary="group_members",
+        primaryjoin="User.id == GroupMember.user_id",
+        secondaryjoin="GroupMember.group_id == SpaceGroup.group_id",
+        viewonly=True,
+    )
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
@@ -115,9 +127,21 @@ class User(Base):
 
     @property
     def member_space_ids(self) -> frozenset[int]:
-        # The relationship loads once per request (one query) and reloads after a
-        # commit, so membership changes take effect on the next check.
-        return frozenset(m.space_id for m in self.memberships)
+        """Spaces this member belongs to: directly, or through a group a space grants.
+
+        Each relationship loads once per request (one query) and reloads after a
+        commit, so membership changes take effect on the next check.
+        """
+        direct = {m.space_id for m in self.memberships}
+        return frozenset(direct | {grant.space_id for grant in self.group_space_grants})
+
+    @property
+    def group_ids(self) -> frozenset[int]:
+        return frozenset(m.group_id for m in self.group_memberships)
+
+    @property
+    def owned_group_ids(self) -> frozenset[int]:
+        return frozenset(m.group_id for m in self.group_memberships if m.is_owner)
 
     @property
     def moderated_space_ids(self) -> frozenset[int]:
@@ -137,8 +161,11 @@ class AnonymousViewer:
     is_moderator = False
     is_employee = False
     is_confirmed = False
+    trust_level = TrustLevel.NEW
     member_space_ids: frozenset[int] = frozenset()
     moderated_space_ids: frozenset[int] = frozenset()
+    group_ids: frozenset[int] = frozenset()
+    owned_group_ids: frozenset[int] = frozenset()
 
     def get_id(self) -> None:
         return None

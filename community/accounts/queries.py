@@ -6,6 +6,7 @@ import time
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from community import policy
 from community.accounts.models import User, Viewer
@@ -31,9 +32,27 @@ def load_user_for_session(session_id: str) -> User | None:
     age = time.time() - signed_in_at
     if age > current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds() or age < 0:
         return None
-    user = db.session.get(User, user_id)
+    # What policy asks of every viewer (spaces, direct and through groups; groups
+    # owned) comes in the same query, so a page pays for it once.
+    user = db.session.get(
+        User,
+        user_id,
+        options=[
+            joinedload(User.memberships),
+            joinedload(User.group_memberships),
+            joinedload(User.group_space_grants),
+        ],
+    )
     if user is None or user.session_version != version:
         return None
+    return user
+
+
+def get_member_or_404(user_id: int) -> User:
+    """A member by id: members are not hidden, their content is (policy decides that)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound
     return user
 
 

@@ -343,6 +343,14 @@ def _set_password(user: User, new_password: str) -> None:
     user.session_version = User.session_version + 1
 
 
+def change_display_name(user: User, *, display_name: str) -> User:
+    """Set the name shown beside the member's posts; raises ValidationFailed."""
+    user.display_name = check_display_name(display_name)
+    db.session.commit()
+    log.info("account.display_name_changed user_id=%s", user.id)
+    return user
+
+
 # --- e-mail change ------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from community import ratelimit
 from community.accounts import forms, queries, services
 from community.accounts.models import Role
 from community.errors import ValidationFailed
+from community.onboarding import services as onboarding_services
 from community.security import safe_next_url
 
 bp = Blueprint("accounts", __name__)
@@ -71,10 +72,17 @@ def confirm(token: str) -> ResponseReturnValue:
         invite_path = safe_next_url(session.get("invite_path"))
         if not current_user.is_authenticated:
             _start_session(user)
+        is_first = onboarding_services.record_sign_in(user)
         flash("Your e-mail address is confirmed. Welcome!", "success")
-        # Someone who signed up from an invite goes back to it to join.
-        return redirect(invite_path or url_for("spaces.home"))
+        # Someone who signed up from an invite goes back to it to join; other
+        # newcomers start at the welcome page.
+        return redirect(invite_path or _after_sign_in(is_first=is_first))
     return render_template("accounts/confirm.html", form=form)
+
+
+def _after_sign_in(*, is_first: bool) -> str:
+    """A member's first sign-in opens the welcome page; later ones the home page."""
+    return url_for("onboarding.welcome") if is_first else url_for("spaces.home")
 
 
 @bp.post("/confirm/resend")
@@ -100,7 +108,8 @@ def login() -> ResponseReturnValue:
         user = services.authenticate(form.login.data, form.password.data)
         if user is not None:
             _start_session(user, remember=form.remember.data)
-            return redirect(next_url or url_for("spaces.home"))
+            is_first = onboarding_services.record_sign_in(user)
+            return redirect(next_url or _after_sign_in(is_first=is_first))
         # One message whether the address exists or the password is wrong.
         form.form_errors.append("That e-mail or username and password do not match.")
     status = UNPROCESSABLE if form.is_submitted() else 200
@@ -153,11 +162,33 @@ def reset_password(token: str) -> ResponseReturnValue:
 @bp.get("/account")
 @login_required
 def settings() -> ResponseReturnValue:
-    return render_template(
-        "accounts/settings.html",
-        password_form=forms.ChangePasswordForm(prefix="pw"),
-        email_form=forms.ChangeEmailForm(prefix="em"),
-    )
+    return _render_settings()
+
+
+def _render_settings(status: int = 200, **failed_form: object) -> ResponseReturnValue:
+    """The account page; a form that failed is passed in to show with its errors."""
+    forms_shown = {
+        "password_form": forms.ChangePasswordForm(prefix="pw"),
+        "email_form": forms.ChangeEmailForm(prefix="em"),
+        "name_form": forms.DisplayNameForm(prefix="dn", obj=current_user),
+        **failed_form,
+    }
+    return render_template("accounts/settings.html", **forms_shown), status
+
+
+@bp.post("/account/display-name")
+@login_required
+def change_display_name() -> ResponseReturnValue:
+    name_form = forms.DisplayNameForm(prefix="dn")
+    if name_form.validate_on_submit():
+        try:
+            services.change_display_name(current_user, display_name=name_form.display_name.data)
+        except ValidationFailed as error:
+            name_form.add_error(error)
+        else:
+            flash("Your display name is changed.", "success")
+            return redirect(url_for("accounts.settings"))
+    return _render_settings(UNPROCESSABLE, name_form=name_form)
 
 
 @bp.post("/account/password")
@@ -181,11 +212,7 @@ def change_password() -> ResponseReturnValue:
             _start_session(user)
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.settings"))
-    return render_template(
-        "accounts/settings.html",
-        password_form=password_form,
-        email_form=forms.ChangeEmailForm(prefix="em"),
-    ), UNPROCESSABLE
+    return _render_settings(UNPROCESSABLE, password_form=password_form)
 
 
 @bp.post("/account/email")
@@ -202,11 +229,7 @@ def change_email() -> ResponseReturnValue:
         else:
             flash(f"We sent a confirmation link to {new_email}.", "info")
             return redirect(url_for("accounts.settings"))
-    return render_template(
-        "accounts/settings.html",
-        password_form=forms.ChangePasswordForm(prefix="pw"),
-        email_form=email_form,
-    ), UNPROCESSABLE
+    return _render_settings(UNPROCESSABLE, email_form=email_form)
 
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])

@@ -38,7 +38,8 @@ from community.extensions import db
 from community.figures import MEDIAN, SECONDS_PER_DAY, epoch_seconds, quantiles, share, week_start
 from community.ideas import queries as idea_queries
 from community.ideas.models import IdeaVote
-from community.spaces.models import Invite, InviteUse, JoinRequest, JoinRequestStatus, Space
+from community.invites.models import Invite, InviteUse, invite_spaces
+from community.spaces.models import JoinRequest, JoinRequestStatus, Space
 from community.spaces.models import Visibility as SpaceKind
 from community.tags.models import Tag, topic_tags
 from community.topics.models import Post, Topic, TopicKind
@@ -385,15 +386,20 @@ def community_section(scope: Scope) -> CommunitySection:
     ]
 
     scope_spaces = select(Space.id).where(*scope.spaces())
+    # Invites into the spaces counted: one that opens any of them (invites into the
+    # community alone, a group or employee status belong to no space, and count nowhere).
+    into_scope = exists().where(
+        invite_spaces.c.invite_id == Invite.id, invite_spaces.c.space_id.in_(scope_spaces)
+    )
     invites_made = (
         select(func.count(Invite.id))
-        .where(Invite.space_id.in_(scope_spaces), scope.during(Invite.created_at))
+        .where(into_scope, scope.during(Invite.created_at))
         .scalar_subquery()
     )
     invite_joins = (
         select(func.count(InviteUse.id))
         .join(Invite, Invite.id == InviteUse.invite_id)
-        .where(Invite.space_id.in_(scope_spaces), scope.during(InviteUse.used_at))
+        .where(into_scope, scope.during(InviteUse.used_at))
         .scalar_subquery()
     )
     made, joined = db.session.execute(select(invites_made, invite_joins)).one()

@@ -29,6 +29,8 @@ from community.ideas.models import (
     IdeaVote,
 )
 from community.markdown import render_markdown
+from community.moderation.audit import record_audit
+from community.moderation.models import AuditAction, AuditTarget
 from community.notifications import services as notifications
 from community.notifications.models import NotificationKind
 from community.spaces.models import Space
@@ -188,6 +190,14 @@ def set_idea_status(
         created_at=now,
     )
     db.session.add(change)
+    record_audit(
+        actor,
+        AuditAction.IDEA_STATUS,
+        target_type=AuditTarget.TOPIC,
+        target_id=topic.id,
+        space=topic.space,
+        detail=f"{idea.status}->{status}" + (" response" if response else ""),
+    )
     if status is not idea.status:
         idea.status = status
         idea.status_changed_at = now
@@ -265,6 +275,14 @@ def merge_idea(actor: User, source: Topic, target: Topic) -> Idea:
             merged_into_id=target.id,
             created_at=now,
         )
+    )
+    record_audit(
+        actor,
+        AuditAction.IDEA_MERGE,
+        target_type=AuditTarget.TOPIC,
+        target_id=source.id,
+        space=source.space,
+        detail=f"into={target.id}",
     )
     idea.status = IdeaStatus.DUPLICATE
     idea.status_changed_at = now

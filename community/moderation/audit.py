@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session, UOWTransaction
+
 from community.accounts.models import User
 from community.database import utcnow
 from community.extensions import db
@@ -52,3 +55,21 @@ def record_audit(
         action, actor.id, target_type, target_id, entry.space_id,
     )  # fmt: skip
     return entry
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit row."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_audit_rows(
+    session: Session, flush_context: UOWTransaction, instances: object
+) -> None:
+    """Rows are added, never changed or deleted, by any code that goes through the
+    ORM (deleting a member's account nulls ``actor_id`` in the database instead)."""
+    for entry in session.deleted:
+        if isinstance(entry, AuditEntry):
+            raise AuditLogIsAppendOnly(f"audit entry {entry.id} cannot be deleted")
+    for entry in session.dirty:
+        if isinstance(entry, AuditEntry) and session.is_modified(entry):
+            raise AuditLogIsAppendOnly(f"audit entry {entry.id} cannot be changed")

@@ -10,9 +10,6 @@ from community.accounts.models import USERNAME_MAX_LENGTH
 from community.forms import BaseForm
 from community.spaces.models import (
     IDEA_VOTE_BUDGET_MAX,
-    INVITE_DEFAULT_DAYS,
-    INVITE_MAX_DAYS,
-    INVITE_MAX_USES,
     JOIN_MESSAGE_MAX_LENGTH,
     JOIN_NOTE_MAX_LENGTH,
     SPACE_DESCRIPTION_MAX_LENGTH,
@@ -83,19 +80,6 @@ class JoinRequestForm(BaseForm):
 class DecideJoinRequestForm(BaseForm):
     note = TextAreaField(
         "Note to the member (optional)", validators=[Length(max=JOIN_NOTE_MAX_LENGTH + 500)]
-    )
-
-
-class InviteForm(BaseForm):
-    max_uses = IntegerField(
-        "How many people may use it",
-        default=1,
-        validators=[Optional(), NumberRange(min=1, max=INVITE_MAX_USES)],
-    )
-    days = IntegerField(
-        "Days it stays valid",
-        default=INVITE_DEFAULT_DAYS,
-        validators=[Optional(), NumberRange(min=1, max=INVITE_MAX_DAYS)],
     )
 
 

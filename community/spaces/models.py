@@ -67,6 +67,9 @@ class Space(Base):
     # A listed closed space may let signed-in members ask to join; its moderators
     # approve or decline each request.
     accepts_join_requests: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Members at trust level 2 or more may invite people into this closed space; its
+    # moderators switch it on (off by default).
+    allows_member_invites: Mapped[bool] = mapped_column(Boolean, default=False)
     idea_board: Mapped[IdeaBoard] = mapped_column(StrEnumType(IdeaBoard), default=IdeaBoard.OFF)
     # Open votes a member may have on this board at once (None: no limit); votes
     # on shipped, declined and merged ideas return to the budget.
@@ -104,7 +107,27 @@ class Membership(Base):
         return self.role is MembershipRole.MODERATOR
 
 
-class JoinRequest(Base):
+class DecidedRequest:
+    """What a request to join holds (a space's, a group's): who asks, their message,
+    and the answer of whoever decides it. Mixed into each request's table."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[JoinRequestStatus] = mapped_column(
+        StrEnumType(JoinRequestStatus), default=JoinRequestStatus.PENDING
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status is JoinRequestStatus.PENDING
+
+
+class JoinRequest(DecidedRequest, Base):
     """A member asking to join a closed space, and the moderators' answer."""
 
     __tablename__ = "join_requests"
@@ -121,83 +144,7 @@ class JoinRequest(Base):
         Index("ix_join_requests_space_status", "space_id", "status", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    message: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[JoinRequestStatus] = mapped_column(
-        StrEnumType(JoinRequestStatus), default=JoinRequestStatus.PENDING
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    note: Mapped[str] = mapped_column(Text, default="")
 
     space: Mapped[Space] = relationship()
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status is JoinRequestStatus.PENDING
-
-
-INVITE_DEFAULT_DAYS = 7
-INVITE_MAX_DAYS = 30
-INVITE_MAX_USES = 100
-
-
-class Invite(Base):
-    """A link that makes whoever opens it a member of a closed space.
-
-    Only a hash of the token is kept: the link is shown once, to its creator, so a
-    copy of the database does not hand out memberships.
-    """
-
-    __tablename__ = "invites"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"), index=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    max_uses: Mapped[int] = mapped_column(Integer, default=1)
-    use_count: Mapped[int] = mapped_column(Integer, default=0)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    space: Mapped[Space] = relationship()
-    created_by: Mapped[User | None] = relationship()
-    uses: Mapped[list[InviteUse]] = relationship(
-        back_populates="invite", order_by="InviteUse.used_at"
-    )
-
-    @property
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None
-
-    @property
-    def is_expired(self) -> bool:
-        return self.expires_at <= utcnow()
-
-    @property
-    def is_used_up(self) -> bool:
-        return self.use_count >= self.max_uses
-
-    @property
-    def is_usable(self) -> bool:
-        return not (self.is_revoked or self.is_expired or self.is_used_up)
-
-
-class InviteUse(Base):
-    """Who joined through an invite, and when: the inviter sees this list."""
-
-    __tablename__ = "invite_uses"
-    __table_args__ = (UniqueConstraint("invite_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    invite_id: Mapped[int] = mapped_column(ForeignKey("invites.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    invite: Mapped[Invite] = relationship(back_populates="uses")
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys="JoinRequest.user_id")

@@ -10,12 +10,11 @@ from community.accounts.models import User, Viewer
 from community.errors import NotFound
 from community.extensions import db
 from community.spaces.models import (
-    Invite,
-    InviteUse,
     JoinRequest,
     JoinRequestStatus,
     Membership,
     Space,
+    Visibility,
 )
 
 
@@ -67,9 +66,20 @@ def get_space_for_admin_or_404(viewer: Viewer, slug: str) -> Space:
     return space
 
 
-def list_spaces_for_admin(viewer: Viewer) -> list[Space]:
+def list_spaces_for_admin(viewer: Viewer, *, visibility: Visibility | None = None) -> list[Space]:
     policy.require_manage_spaces(viewer)
-    return list(db.session.scalars(select(Space).order_by(Space.position, Space.name)))
+    statement = select(Space).order_by(Space.position, Space.name)
+    if visibility is not None:
+        statement = statement.where(Space.visibility == visibility)
+    return list(db.session.scalars(statement))
+
+
+def get_space_by_id_for_admin_or_404(viewer: Viewer, space_id: int) -> Space:
+    policy.require_manage_spaces(viewer)
+    space = db.session.get(Space, space_id)
+    if space is None:
+        raise NotFound
+    return space
 
 
 def list_memberships_for_admin(viewer: Viewer, space: Space) -> list[Membership]:
@@ -129,23 +139,3 @@ def get_join_request_for_review_or_404(viewer: Viewer, request_id: int) -> JoinR
         raise NotFound
     policy.require_review_join_requests(viewer, join_request.space)
     return join_request
-
-
-def list_invites(viewer: Viewer, space: Space) -> list[Invite]:
-    """The space's invites, newest first, with who joined through each."""
-    policy.require_invite_to_space(viewer, space)
-    statement = (
-        select(Invite)
-        .where(Invite.space_id == space.id)
-        .options(selectinload(Invite.uses).selectinload(InviteUse.user))
-        .order_by(Invite.created_at.desc(), Invite.id.desc())
-    )
-    return list(db.session.scalars(statement))
-
-
-def get_invite_for_manager_or_404(viewer: Viewer, invite_id: int) -> Invite:
-    invite = db.session.get(Invite, invite_id)
-    if invite is None:
-        raise NotFound
-    policy.require_invite_to_space(viewer, invite.space)
-    return invite

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-import secrets
-from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
 from community import policy
@@ -17,20 +14,18 @@ from community.database import utcnow
 from community.errors import ValidationFailed
 from community.extensions import db
 from community.mail import send_mail
+from community.moderation.audit import record_audit
+from community.moderation.models import AuditAction, AuditTarget
 from community.spaces.models import (
     IDEA_VOTE_BUDGET_MAX,
-    INVITE_DEFAULT_DAYS,
-    INVITE_MAX_DAYS,
-    INVITE_MAX_USES,
     JOIN_MESSAGE_MAX_LENGTH,
     JOIN_NOTE_MAX_LENGTH,
     SPACE_DESCRIPTION_MAX_LENGTH,
     SPACE_NAME_MAX_LENGTH,
     SPACE_SLUG_MAX_LENGTH,
     SPACE_SLUG_PATTERN,
+    DecidedRequest,
     IdeaBoard,
-    Invite,
-    InviteUse,
     JoinRequest,
     JoinRequestStatus,
     Membership,
@@ -41,11 +36,24 @@ from community.spaces.models import (
 
 log = logging.getLogger(__name__)
 
-# Tokens are 32 characters; anything much longer is not one of ours.
-INVITE_TOKEN_MAX_LENGTH = 64
+# The settings a space's audit row names when they change (values, not texts).
+AUDITED_SETTINGS = (
+    "slug",
+    "visibility",
+    "is_listed",
+    "accepts_join_requests",
+    "idea_board",
+    "idea_vote_budget",
+)
 
 # Paths that a space slug would shadow if the URL layout ever flattened.
 RESERVED_SLUGS = frozenset({"new", "admin", "edit", "login", "signup", "static"})
+
+
+def _audit_space(actor: User, action: AuditAction, space: Space, detail: str) -> None:
+    record_audit(
+        actor, action, target_type=AuditTarget.SPACE, target_id=space.id, space=space, detail=detail
+    )
 
 
 def _check_space_fields(*, name: str, slug: str, description: str) -> tuple[str, str, str]:
@@ -97,7 +105,9 @@ def create_space(
         idea_vote_budget=_check_vote_budget(idea_vote_budget),
     )
     db.session.add(space)
-    _commit_slug(space)
+    _flush_slug(space)
+    _audit_space(actor, AuditAction.SPACE_CREATE, space, f"visibility={space.visibility}")
+    db.session.commit()
     log.info("space.created actor_id=%s space_id=%s visibility=%s", actor.id, space.id, visibility)
     return space
 
@@ -118,6 +128,8 @@ def update_space(
     """Change a space's settings; ``idea_board`` None keeps the current one."""
     policy.require_manage_spaces(actor)
     name, slug, description = _check_space_fields(name=name, slug=slug, description=description)
+    before = {setting: getattr(space, setting) for setting in AUDITED_SETTINGS}
+    texts_before = (space.name, space.description)
     space.name = name
     space.slug = slug
     space.description = description
@@ -127,7 +139,24 @@ def update_space(
     if idea_board is not None:
         space.idea_board = IdeaBoard(idea_board)
     space.idea_vote_budget = _check_vote_budget(idea_vote_budget)
-    _commit_slug(space)
+    changes = [
+        f"{setting}:{old}->{getattr(space, setting)}"
+        for setting, old in before.items()
+        if getattr(space, setting) != old
+    ]
+    # Names and descriptions are recorded as changed, not copied.
+    changes += [
+        f"{label}:changed"
+        for label, old, new in (
+            ("name", texts_before[0], name),
+            ("description", texts_before[1], description),
+        )
+        if old != new
+    ]
+    _flush_slug(space)
+    if changes:
+        _audit_space(actor, AuditAction.SPACE_UPDATE, space, ",".join(changes))
+    db.session.commit()
     log.info("space.updated actor_id=%s space_id=%s visibility=%s", actor.id, space.id, visibility)
     return space
 
@@ -140,12 +169,31 @@ def _check_vote_budget(budget: int | None) -> int | None:
     return budget
 
 
-def _commit_slug(space: Space) -> None:
+def _flush_slug(space: Space) -> None:
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as error:
         db.session.rollback()
         raise ValidationFailed("slug", "Another space already uses that address.") from error
+
+
+def set_member_invites(actor: User, space: Space, *, is_allowed: bool) -> Space:
+    """Let members at trust level 2+ invite people into a closed space, or stop them."""
+    policy.require_allow_member_invites(actor, space)
+    if space.allows_member_invites is is_allowed:
+        return space
+    _audit_space(
+        actor,
+        AuditAction.SPACE_UPDATE,
+        space,
+        f"allows_member_invites:{space.allows_member_invites}->{is_allowed}",
+    )
+    space.allows_member_invites = is_allowed
+    db.session.commit()
+    log.info(
+        "space.member_invites actor_id=%s space_id=%s allowed=%s", actor.id, space.id, is_allowed
+    )
+    return space
 
 
 def add_member(
@@ -154,10 +202,15 @@ def add_member(
     """Add a member (or change their role) in a space."""
     policy.require_manage_spaces(actor)
     membership = next((m for m in member.memberships if m.space_id == space.id), None)
+    audit = {"target_type": AuditTarget.MEMBER, "target_id": member.id, "space": space}
     if membership is None:
         membership = Membership(space=space, user=member, role=role)
         db.session.add(membership)
-    else:
+        record_audit(actor, AuditAction.SPACE_MEMBER_ADD, detail=f"role={role}", **audit)
+    elif membership.role is not role:
+        record_audit(
+            actor, AuditAction.SPACE_MEMBER_ROLE, detail=f"{membership.role}->{role}", **audit
+        )
         membership.role = role
     try:
         db.session.commit()
@@ -173,9 +226,17 @@ def add_member(
 
 def remove_member(actor: User, space: Space, member: User) -> None:
     policy.require_manage_spaces(actor)
-    db.session.execute(
+    removed = db.session.execute(
         delete(Membership).where(Membership.space_id == space.id, Membership.user_id == member.id)
-    )
+    ).rowcount
+    if removed:
+        record_audit(
+            actor,
+            AuditAction.SPACE_MEMBER_REMOVE,
+            target_type=AuditTarget.MEMBER,
+            target_id=member.id,
+            space=space,
+        )
     db.session.commit()
     db.session.expire(member, ["memberships"])
     log.info(
@@ -216,23 +277,25 @@ def decide_join_request(
     note = (note or "").strip()
     if len(note) > JOIN_NOTE_MAX_LENGTH:
         raise ValidationFailed("note", f"A note has at most {JOIN_NOTE_MAX_LENGTH} characters.")
-    # Only a pending row changes: a double-clicked approval acts once.
-    decided = db.session.execute(
-        update(JoinRequest)
-        .where(JoinRequest.id == join_request.id, JoinRequest.status == JoinRequestStatus.PENDING)
-        .values(
-            status=JoinRequestStatus.APPROVED if is_approved else JoinRequestStatus.DECLINED,
-            decided_at=utcnow(),
-            decided_by_id=actor.id,
-            note=note,
-        )
-    ).rowcount
+    decided = decide_pending_request(
+        JoinRequest, join_request.id, actor=actor, is_approved=is_approved, note=note
+    )
     if not decided:
         db.session.rollback()
         return join_request
     space, member = join_request.space, join_request.user
-    if is_approved and space.id not in member.member_space_ids:
+    # A direct membership, even for someone who reads the space through a group: the
+    # moderators let this person in, whatever becomes of the group.
+    if is_approved and space.id not in {m.space_id for m in member.memberships}:
         db.session.add(Membership(space_id=space.id, user_id=member.id))
+    record_audit(
+        actor,
+        AuditAction.JOIN_REQUEST_APPROVE if is_approved else AuditAction.JOIN_REQUEST_DECLINE,
+        target_type=AuditTarget.JOIN_REQUEST,
+        target_id=join_request.id,
+        space=space,
+        reason=note,
+    )
     db.session.commit()
     db.session.refresh(join_request)
     log.info(
@@ -241,6 +304,35 @@ def decide_join_request(
     )  # fmt: skip
     _tell_requester(join_request)
     return join_request
+
+
+def decide_pending_request(
+    request_model: type[DecidedRequest],
+    request_id: int,
+    *,
+    actor: User,
+    is_approved: bool,
+    note: str,
+) -> bool:
+    """Mark a request to join (a space's or a group's) approved or declined, in the
+    caller's transaction; False when it was no longer pending.
+
+    Only a pending row changes: a double-clicked approval acts once.
+    """
+    decided = db.session.execute(
+        update(request_model)
+        .where(
+            request_model.id == request_id,
+            request_model.status == JoinRequestStatus.PENDING,
+        )
+        .values(
+            status=JoinRequestStatus.APPROVED if is_approved else JoinRequestStatus.DECLINED,
+            decided_at=utcnow(),
+            decided_by_id=actor.id,
+            note=note,
+        )
+    ).rowcount
+    return bool(decided)
 
 
 def _tell_requester(join_request: JoinRequest) -> None:
@@ -254,93 +346,3 @@ def _tell_requester(join_request: JoinRequest) -> None:
     if join_request.note:
         body += f"\n\nTheir note:\n{join_request.note}"
     send_mail(join_request.user.email, subject, body)
-
-
-# --- invites --------------------------------------------------------------------
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_invite(
-    actor: User, space: Space, *, max_uses: int = 1, days: int = INVITE_DEFAULT_DAYS
-) -> tuple[Invite, str]:
-    """Make an invite link; returns the invite and its token, which is shown once."""
-    policy.require_invite_to_space(actor, space)
-    if not 1 <= max_uses <= INVITE_MAX_USES:
-        raise ValidationFailed("max_uses", f"An invite works 1 to {INVITE_MAX_USES} times.")
-    if not 1 <= days <= INVITE_MAX_DAYS:
-        raise ValidationFailed("days", f"An invite lasts 1 to {INVITE_MAX_DAYS} days.")
-    # 192 random bits: not guessable, so the link itself is the credential.
-    token = secrets.token_urlsafe(24)
-    invite = Invite(
-        token_hash=_token_hash(token),
-        space_id=space.id,
-        created_by_id=actor.id,
-        max_uses=max_uses,
-        expires_at=utcnow() + timedelta(days=days),
-    )
-    db.session.add(invite)
-    db.session.commit()
-    log.info(
-        "space.invite_created actor_id=%s space_id=%s invite_id=%s max_uses=%s days=%s",
-        actor.id, space.id, invite.id, max_uses, days,
-    )  # fmt: skip
-    return invite, token
-
-
-def find_invite(token: str) -> Invite | None:
-    if not token or len(token) > INVITE_TOKEN_MAX_LENGTH:
-        return None
-    return db.session.scalar(select(Invite).where(Invite.token_hash == _token_hash(token)))
-
-
-def invite_problem(invite: Invite) -> str | None:
-    """Why the invite no longer works, in words for the person holding it."""
-    if invite.is_revoked:
-        return "This invite was withdrawn by the person who made it."
-    if invite.is_expired:
-        return "This invite has expired. Ask the person who sent it for a new one."
-    if invite.is_used_up:
-        return "This invite has been used as many times as it allows."
-    return None
-
-
-def accept_invite(actor: User, invite: Invite) -> Space:
-    """Join the invite's space; raises ValidationFailed when the invite no longer works."""
-    space = invite.space
-    if policy.can_read_space(actor, space):
-        return space  # already in: nothing to use up
-    problem = invite_problem(invite)
-    if problem:
-        raise ValidationFailed(None, problem)
-    # Counted with a condition, so concurrent uses never exceed max_uses.
-    used = db.session.execute(
-        update(Invite)
-        .where(
-            Invite.id == invite.id,
-            Invite.use_count < Invite.max_uses,
-            Invite.revoked_at.is_(None),
-            Invite.expires_at > utcnow(),
-        )
-        .values(use_count=Invite.use_count + 1)
-    ).rowcount
-    if not used:
-        db.session.rollback()
-        raise ValidationFailed(None, "This invite has been used as many times as it allows.")
-    db.session.add(Membership(space_id=space.id, user_id=actor.id))
-    db.session.add(InviteUse(invite_id=invite.id, user_id=actor.id))
-    db.session.commit()
-    db.session.expire(actor, ["memberships"])
-    log.info("space.invite_used user_id=%s space_id=%s invite_id=%s", actor.id, space.id, invite.id)
-    return space
-
-
-def revoke_invite(actor: User, invite: Invite) -> Invite:
-    policy.require_invite_to_space(actor, invite.space)
-    if invite.revoked_at is None:
-        invite.revoked_at = utcnow()
-        db.session.commit()
-        log.info("space.invite_revoked actor_id=%s invite_id=%s", actor.id, invite.id)
-    return invite

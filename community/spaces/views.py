@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from community import policy, ratelimit
+from community import policy
 from community.errors import ValidationFailed
+from community.groups import queries as group_queries
 from community.spaces import forms, queries, services
 from community.spaces.models import IdeaBoard, MembershipRole, Visibility
 from community.tags import queries as tag_queries
@@ -125,81 +117,6 @@ def decide_join_request(request_id: int, decision: str) -> ResponseReturnValue:
     return redirect(url_for("spaces.join_requests", slug=space.slug))
 
 
-# --- invites ------------------------------------------------------------------
-
-
-@bp.route("/s/<slug>/invites", methods=["GET", "POST"])
-@login_required
-@ratelimit.invites
-def invites(slug: str) -> ResponseReturnValue:
-    space = queries.get_readable_space_or_404(current_user, slug)
-    form = forms.InviteForm()
-    new_link = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            _invite, token = services.create_invite(
-                current_user,
-                space,
-                max_uses=form.max_uses.data or 1,
-                days=form.days.data or services.INVITE_DEFAULT_DAYS,
-            )
-        except ValidationFailed as error:
-            form.add_error(error)
-            status = UNPROCESSABLE
-        else:
-            # Shown once, here: only a hash of the token is kept.
-            new_link = url_for("spaces.invite", token=token, _external=True)
-    elif form.is_submitted():
-        status = UNPROCESSABLE
-    return render_template(
-        "spaces/invites.html",
-        space=space,
-        form=form,
-        new_link=new_link,
-        invites=queries.list_invites(current_user, space),
-        revoke_form=forms.RemoveMemberForm(),
-    ), status
-
-
-@bp.post("/invites/<int:invite_id>/revoke")
-@login_required
-def revoke_invite(invite_id: int) -> ResponseReturnValue:
-    invite = queries.get_invite_for_manager_or_404(current_user, invite_id)
-    form = forms.RemoveMemberForm()
-    if form.validate_on_submit():
-        services.revoke_invite(current_user, invite)
-        flash("The invite no longer works.", "success")
-    return redirect(url_for("spaces.invites", slug=invite.space.slug))
-
-
-@bp.route("/invite/<token>", methods=["GET", "POST"])
-@ratelimit.invite_link
-def invite(token: str) -> ResponseReturnValue:
-    found = services.find_invite(token)
-    if found is None:
-        # A forged or mistyped link says nothing about which spaces exist.
-        return render_template("spaces/invite_invalid.html"), 404
-    problem = services.invite_problem(found)
-    if problem and not policy.can_read_space(current_user, found.space):
-        return render_template("spaces/invite_invalid.html", problem=problem), 410
-    form = forms.RemoveMemberForm()
-    if request.method == "POST":
-        if not current_user.is_authenticated:
-            return redirect(url_for("accounts.login", next=request.path))
-        if form.validate_on_submit():
-            try:
-                space = services.accept_invite(current_user, found)
-            except ValidationFailed as error:
-                return render_template("spaces/invite_invalid.html", problem=error.message), 410
-            flash(f"Welcome to {space.name}!", "success")
-            return redirect(url_for("spaces.show", slug=space.slug))
-    if not current_user.is_authenticated:
-        # After signing up and confirming, the member is brought back here.
-        session["invite_path"] = request.path
-    return render_template("spaces/invite.html", invite=found, space=found.space, form=form)
-
-
 # --- administration -----------------------------------------------------------
 
 # No @login_required on the admin pages: the policy check answers 404 to everyone who
@@ -279,6 +196,7 @@ def _render_admin_edit(
         member_form=member_form,
         remove_form=forms.RemoveMemberForm(),
         memberships=queries.list_memberships_for_admin(current_user, space),
+        groups=group_queries.list_groups_opening(current_user, space),
     ), status
 
 

@@ -12,6 +12,8 @@ from community import policy
 from community.accounts.models import User
 from community.errors import ValidationFailed
 from community.extensions import db
+from community.moderation.audit import record_audit
+from community.moderation.models import AuditAction, AuditTarget
 from community.tags.models import TAG_NAME_MAX_LENGTH, TAG_NAME_PATTERN, TAGS_PER_TOPIC, Tag
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,9 @@ def _create_tag(actor: User, name: str) -> Tag:
             tag = Tag(name=name, created_by_id=actor.id)
             db.session.add(tag)
     except IntegrityError:
-        tag = db.session.scalar(select(Tag).where(Tag.name == name))
+        return db.session.scalar(select(Tag).where(Tag.name == name))
+    # New tags shape the vocabulary every space shares: a staff action, audited (the
+    # row names the tag by id; the page reads its name).
+    record_audit(actor, AuditAction.TAG_CREATE, target_type=AuditTarget.TAG, target_id=tag.id)
     log.info("tag.created user_id=%s tag=%s", actor.id, name)
     return tag

@@ -14,6 +14,8 @@ from community.errors import ValidationFailed
 from community.extensions import db
 from community.ideas import services as idea_services
 from community.markdown import render_markdown
+from community.moderation.audit import record_audit
+from community.moderation.models import AuditAction, AuditTarget
 from community.notifications import services as notifications
 from community.spaces.models import IdeaBoard, Space
 from community.tags import services as tag_services
@@ -230,6 +232,15 @@ def edit_post(actor: User, post: Post, *, body: str, title: str | None = None) -
     post.body_html = render_markdown(body)
     post.edited_at = utcnow()
     topic.title = new_title
+    if _is_moderating(actor, post):
+        record_audit(
+            actor,
+            AuditAction.POST_EDIT,
+            target_type=AuditTarget.POST,
+            target_id=post.id,
+            space=topic.space,
+            detail=f"revision={post.revision_count}",
+        )
     db.session.commit()
     log.info("post.edited user_id=%s post_id=%s", actor.id, post.id)
     return post
@@ -242,6 +253,14 @@ def delete_post(actor: User, post: Post) -> Post:
     topic = post.topic
     post.deleted_at = now
     post.deleted_by_id = actor.id
+    if post.author_id != actor.id:
+        # Only a moderator deletes someone else's post.
+        if post.is_first:
+            audit = (AuditAction.TOPIC_DELETE, AuditTarget.TOPIC, topic.id)
+        else:
+            audit = (AuditAction.POST_DELETE, AuditTarget.POST, post.id)
+        action, target_type, target_id = audit
+        record_audit(actor, action, target_type=target_type, target_id=target_id, space=topic.space)
     if post.is_first:
         topic.deleted_at = now
         topic_posts = select(Topic.post_count).where(Topic.id == topic.id).scalar_subquery()
@@ -266,8 +285,22 @@ def delete_post(actor: User, post: Post) -> Post:
     return post
 
 
+def _is_moderating(actor: User, post: Post) -> bool:
+    """An edit of someone else's post made with a moderator's rights (not a wiki edit
+    that any member of the space may make)."""
+    return post.author_id != actor.id and policy.can_moderate_space(actor, post.topic.space)
+
+
+def _audit_topic(actor: User, topic: Topic, action: AuditAction) -> None:
+    record_audit(
+        actor, action, target_type=AuditTarget.TOPIC, target_id=topic.id, space=topic.space
+    )
+
+
 def set_topic_pinned(actor: User, topic: Topic, *, is_pinned: bool) -> Topic:
     policy.require_moderate_topic(actor, topic)
+    if topic.is_pinned is not is_pinned:
+        _audit_topic(actor, topic, AuditAction.TOPIC_PIN if is_pinned else AuditAction.TOPIC_UNPIN)
     topic.is_pinned = is_pinned
     db.session.commit()
     log.info("topic.pinned user_id=%s topic_id=%s pinned=%s", actor.id, topic.id, is_pinned)
@@ -276,7 +309,12 @@ def set_topic_pinned(actor: User, topic: Topic, *, is_pinned: bool) -> Topic:
 
 def set_topic_locked(actor: User, topic: Topic, *, is_locked: bool) -> Topic:
     policy.require_moderate_topic(actor, topic)
-    topic.locked_at = utcnow() if is_locked else None
+    if topic.is_locked is not is_locked:
+        _audit_topic(
+            actor, topic, AuditAction.TOPIC_LOCK if is_locked else AuditAction.TOPIC_UNLOCK
+        )
+        # Locking again keeps the moment it was first locked.
+        topic.locked_at = utcnow() if is_locked else None
     db.session.commit()
     log.info("topic.locked user_id=%s topic_id=%s locked=%s", actor.id, topic.id, is_locked)
     return topic
@@ -284,6 +322,15 @@ def set_topic_locked(actor: User, topic: Topic, *, is_locked: bool) -> Topic:
 
 def set_post_wiki(actor: User, post: Post, *, is_wiki: bool) -> Post:
     policy.require_make_wiki(actor, post)
+    if post.is_wiki is not is_wiki:
+        record_audit(
+            actor,
+            AuditAction.POST_WIKI,
+            target_type=AuditTarget.POST,
+            target_id=post.id,
+            space=post.topic.space,
+            detail="on" if is_wiki else "off",
+        )
     post.is_wiki = is_wiki
     db.session.commit()
     log.info("post.wiki user_id=%s post_id=%s wiki=%s", actor.id, post.id, is_wiki)

@@ -6,7 +6,7 @@ A covering index on posts (topic, time, author, deleted, number) lets the figure
 count a period's posts without reading their rows; votes get an index on their time.
 
 Revision ID: 8cd1b31f522f
-Revises: 90a842c69c87
+Revises: b3aa3531d014
 Create Date: 2026-12-01 08:50:32.447121
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "8cd1b31f522f"
-down_revision = "90a842c69c87"
+down_revision = "b3aa3531d014"
 branch_labels = None
 depends_on = None
 

@@ -299,6 +299,67 @@ def test_journey_moderator_invites_a_new_person_who_signs_up_and_lands_inside(br
     moderator_context.close()
 
 
+def test_journey_admin_opens_a_space_to_a_group_and_invites_a_partner_by_email(
+    browser, live_server
+):
+    admin = _make_admin(live_server)
+    newcomer = _unique("partner")
+    address = f"{newcomer}@example.org"
+    slug = _unique("partner-network-")
+    group_name = _unique("Partners ")
+    with live_server.app.app_context():
+        factories.make_space(visibility=Visibility.CLOSED, slug=slug, name="Partner Network")
+
+    admin_context = browser.new_context()
+    admin_page = admin_context.new_page()
+    admin_page.set_default_timeout(10_000)
+    _sign_in(admin_page, live_server, admin)
+    admin_page.get_by_role("link", name="Groups").click()
+    admin_page.get_by_role("link", name="New group").click()
+    admin_page.get_by_label("Name", exact=True).fill(group_name)
+    admin_page.get_by_label("Description").fill("Certified installers")
+    admin_page.get_by_role("button", name="Create group").click()
+    admin_page.get_by_text(f"Group “{group_name}” created.").wait_for()
+    admin_page.get_by_label("Closed space", exact=True).select_option(label="Partner Network")
+    admin_page.get_by_role("button", name="Open to the group").click()
+    admin_page.get_by_text(
+        f"Members of {group_name} now read and post in Partner Network."
+    ).wait_for()
+
+    admin_page.get_by_role("link", name="Invites", exact=True).click()
+    admin_page.get_by_label("Group").select_option(label=group_name)
+    admin_page.get_by_label("Or send it by e-mail to").fill(address)
+    admin_page.get_by_role("button", name="Create invite").click()
+    admin_page.get_by_text("Sent 1 invitation by e-mail.").wait_for()
+    admin_context.close()
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(live_server.link_in_last_mail_to(address))
+    page.get_by_role("heading", name=f"You are invited to the group {group_name}").wait_for()
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("E-mail").fill(address)
+    page.get_by_label("Username").fill(newcomer)
+    page.get_by_label("Display name").fill("Pat Partner")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.goto(live_server.link_in_last_mail_to(address))
+    page.get_by_role("button", name="Confirm my address").click()
+    page.get_by_role("button", name=f"Join the group {group_name}").click()
+
+    # Inside the space the group opens.
+    page.get_by_role("heading", name="Partner Network").wait_for()
+    assert page.get_by_role("link", name="New topic").is_visible()
+    page.get_by_role("link", name="Getting started").click()
+    page.get_by_role("heading", name="Welcome, Pat Partner").wait_for()
+    done = page.locator(".checklist-item.is-done")
+    assert done.filter(has_text="Confirm your e-mail address").count() == 1
+    assert done.filter(has_text="Complete your profile").count() == 1
+    assert done.filter(has_text="Join a space you were invited to").count() == 1
+    context.close()
+
+
 def test_journey_employee_reads_the_dashboard_acts_on_what_waits_and_exports(page, live_server):
     with live_server.app.app_context():
         demo.load_demo_data()  # months of history; safe if another journey loaded it

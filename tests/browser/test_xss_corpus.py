@@ -33,6 +33,7 @@ CORPUS_FILES = ("blns-script-injection.txt", "owasp-evasion.txt", "advisories.tx
 PASSWORD = "a long and lovely passphrase"
 DISPLAY_NAME_PAYLOADS = 40
 SPACE_NAME_PAYLOADS = 10
+GROUP_NAME_PAYLOADS = 10
 PAYLOADS_PER_SHOWCASE = 25
 SAMPLE_EVERY = 5
 
@@ -186,7 +187,30 @@ def _post_corpus(live_server: LiveServer, payloads: list[str]) -> tuple[list[str
         token = csrf_token_from(client.get(topic_pages[index]).text)
         client.post(f"{topic_pages[index]}/reply", data={"body": "me too", "csrf_token": token})
 
-    listing_pages = ["/", *[f"/s/{slug}" for slug in space_slugs], "/admin/spaces"]
+    # Group names and descriptions, shown on the groups list and each group's page.
+    group_pages = []
+    for index, payload in enumerate(payloads[-GROUP_NAME_PAYLOADS:]):
+        token = csrf_token_from(admin_client.get("/admin/groups/new").text)
+        response = admin_client.post(
+            "/admin/groups/new",
+            data={"name": f"{index} {payload}"[:60], "description": payload, "csrf_token": token},
+        )
+        assert response.status_code in (302, 422), response.status_code
+        if response.status_code == 302:
+            group_pages.append(response.headers["Location"].removesuffix("/edit"))
+    assert group_pages, "no group could be created"
+    group_pages = [path.replace("/admin/groups/", "/groups/") for path in group_pages]
+
+    listing_pages = [
+        "/",
+        *[f"/s/{slug}" for slug in space_slugs],
+        "/admin/spaces",
+        "/groups",
+        *group_pages,
+        # Titles, group and display names as the moderation pages show them.
+        "/admin/audit",
+        "/moderation/newcomers",
+    ]
     return [*showcase_pages, *topic_pages[::SAMPLE_EVERY]], listing_pages
 
 

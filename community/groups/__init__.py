@@ -1,0 +1,1 @@
+"""Groups: named sets of members (Customers, Partners) that closed spaces open to."""

@@ -1,0 +1,1 @@
+"""Invites: links (or e-mails) that bring people into the community, closed spaces and groups."""

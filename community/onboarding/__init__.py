@@ -1,0 +1,1 @@
+"""Onboarding: the welcome checklist, the guidelines, and moderators' "new this week"."""
