@@ -112,6 +112,12 @@ class Config:
     # Opening or using invite links, per address: tokens are unguessable, and this
     # keeps anyone from trying.
     RATELIMIT_INVITE_LINK = "30 per hour"
+    # The community health dashboard's "needs attention": questions waiting longer
+    # than the response target for a staff reply, open ideas with this many votes and
+    # no official response, join requests waiting this many days.
+    DASHBOARD_RESPONSE_TARGET_HOURS = int(os.environ.get("DASHBOARD_RESPONSE_TARGET_HOURS", "24"))
+    DASHBOARD_IDEA_VOTES_ATTENTION = int(os.environ.get("DASHBOARD_IDEA_VOTES_ATTENTION", "5"))
+    DASHBOARD_JOIN_REQUEST_DAYS = int(os.environ.get("DASHBOARD_JOIN_REQUEST_DAYS", "3"))
     # How many reverse proxies in front of the app set X-Forwarded-For (0: none, and
     # the header is ignored).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))

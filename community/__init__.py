@@ -99,6 +99,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from community.accounts.views import bp as accounts_bp
     from community.answers.views import bp as answers_bp
+    from community.dashboard.views import bp as dashboard_bp
     from community.groups.views import bp as groups_bp
     from community.ideas.views import bp as ideas_bp
     from community.invites.views import bp as invites_bp
@@ -113,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(answers_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(ideas_bp)

@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from datetime import datetime
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError
 
 from community import demo
 from community.accounts import services as account_services
 from community.backup import BackupRefused, backup_sqlite
+from community.dashboard import services as dashboard_services
+from community.dashboard.attention import AttentionRules
+from community.database import utcnow
 from community.errors import ValidationFailed
 from community.extensions import db
 from community.notifications import outbox
@@ -96,6 +100,32 @@ def send_mail_command(forever: bool, sleep: float | None) -> None:
     except KeyboardInterrupt:
         pass  # Ctrl-C ends the worker between passes, as SIGTERM does
     log.info("mail.worker_stopped")
+
+
+@hearth.command("send-weekly-summary")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Run as on this day (UTC; default today): the summary covers the week before.",
+)
+def send_weekly_summary_command(today: datetime | None) -> None:
+    """E-mail last week's community health summary to staff who asked for it.
+
+    Safe to run twice: nobody gets the same week twice. Run it weekly (cron, Monday).
+    """
+    day = today.date() if today else utcnow().date()
+    # Links in the mail point at BASE_URL, as every other e-mail's do.
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        dashboard_url = url_for("dashboard.index", _external=True)
+        click.echo(f"Weekly summary for the week before {day.isoformat()}:")
+        run = dashboard_services.send_weekly_summaries(
+            today=day,
+            dashboard_url=dashboard_url,
+            rules=AttentionRules.from_config(current_app.config),
+            progress=click.echo,
+        )
+    click.echo(f"Sent {run.sent}, skipped {run.skipped}.")
 
 
 @hearth.command("backup")

@@ -7,6 +7,7 @@ look like a living community.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -21,12 +22,14 @@ from community.demo_content import (
     DEMO_GUIDELINES,
     DEMO_IDEA_BOARDS,
     DEMO_IDEAS,
+    DEMO_INVITES,
     DEMO_MEMBERSHIPS,
     DEMO_PASSWORD,
     DEMO_PROFILE_FIELDS,
     DEMO_PROFILES,
     DEMO_SPACE_WATCHES,
     DEMO_SPACES,
+    DEMO_TAGS,
     DEMO_TOPICS,
     DEMO_USERS,
     DEMO_WELCOME_SPACE,
@@ -35,6 +38,7 @@ from community.extensions import db
 from community.groups import services as group_services
 from community.ideas import services as idea_services
 from community.ideas.models import Idea, IdeaStatus, IdeaStatusChange, IdeaVote
+from community.invites.models import Invite, InviteUse
 from community.notifications import services as notification_services
 from community.notifications.models import MailStatus, Notification, OutgoingMail, WatchLevel
 from community.onboarding import services as onboarding_services
@@ -49,14 +53,18 @@ from community.spaces.models import (
     Space,
     Visibility,
 )
+from community.tags.models import Tag
 from community.topics import services as topic_services
 from community.topics.models import Post, TopicKind
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "load_demo_data"]
 
-# The demo's history reaches this far back; each topic gets its own day in it.
+# The demo's recent weeks reach this far back; each topic gets its own day in them.
+# The Product Help history (entries with an "age") reaches back about six months.
 HISTORY_DAYS = 60
 AGE_STRIDE = 7
+MEMBERS_SINCE_DAYS = 200
+REPLY_GAP_HOURS = 3
 QUESTION_SPACES = frozenset({"product-help"})
 JOINABLE_SPACES = ("partner-network", "customer-council")
 # Notifications of the last days stay unread, so the header shows a count.
@@ -83,8 +91,8 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
             is_employee=is_employee,
             # Demo and test employees are made so by an admin, not by their domain.
             is_employee_set_by_admin=is_employee,
-            email_confirmed_at=now - timedelta(days=HISTORY_DAYS + 30),
-            created_at=now - timedelta(days=HISTORY_DAYS + 30),
+            email_confirmed_at=now - timedelta(days=MEMBERS_SINCE_DAYS),
+            created_at=now - timedelta(days=MEMBERS_SINCE_DAYS),
         )
     db.session.add_all(users.values())
     db.session.flush()
@@ -120,9 +128,31 @@ def load_demo_data(*, progress: Callable[[str], object] = lambda message: None) 
             user=users["sam"],
             message="I run Lumen with Home Assistant in three flats and would love to help "
             "shape the roadmap.",
-            created_at=now - timedelta(days=2),
+            # Four days: long enough to stand on the dashboard's "needs attention".
+            created_at=now - timedelta(days=4),
         )
     )
+    for slug, username, days_ago, joined in DEMO_INVITES:
+        invite = Invite(
+            # A hash of a token nobody has: the old link shows in the list, unusable.
+            token_hash=secrets.token_hex(32),
+            spaces=[spaces[slug]],
+            created_by=users[username],
+            max_uses=len(joined),
+            use_count=len(joined),
+            created_at=now - timedelta(days=days_ago),
+            expires_at=now - timedelta(days=days_ago - 7),
+        )
+        db.session.add(invite)
+        for offset, member in enumerate(joined, start=1):
+            db.session.add(
+                InviteUse(
+                    invite=invite,
+                    user=users[member],
+                    used_at=now - timedelta(days=days_ago - offset),
+                )
+            )
+    db.session.add_all(Tag(name=name) for name in DEMO_TAGS)
     db.session.commit()
     progress(f"  {len(spaces)} spaces, {len(DEMO_MEMBERSHIPS)} memberships")
     _load_groups(users, spaces)
@@ -286,11 +316,14 @@ def _load_topic(
         title=entry["title"],
         body=entry["body"],
         kind=TopicKind.QUESTION if is_question else TopicKind.DISCUSSION,
+        tags=entry.get("tags"),
     )
-    started = utcnow() - timedelta(days=age_days)
+    # The history's entries say how old they are and how long the first reply took.
+    started = utcnow() - timedelta(days=entry.get("age", age_days))
     moment = started
     _backdate(topic.id, 1, moment)
     staff_answer: Post | None = None
+    first_replies: dict[str, Post] = {}
     for number, (username, body, *quoting) in enumerate(entry.get("replies", []), start=2):
         if quoting:
             quoted = db.session.scalar(
@@ -298,8 +331,13 @@ def _load_topic(
             )
             body = topic_services.quote_markdown(quoted) + body
         post = topic_services.reply_to_topic(users[username], topic, body=body)
-        # Replies follow within hours, the first ones faster: a responsive community.
-        moment = moment + timedelta(hours=1.5 * number, minutes=7 * number)
+        first_replies.setdefault(username, post)
+        if "first_reply_hours" in entry:
+            hours = entry["first_reply_hours"] if number == 2 else REPLY_GAP_HOURS
+            moment = moment + timedelta(hours=hours)
+        else:
+            # Replies follow within hours, the first ones faster: a responsive community.
+            moment = moment + timedelta(hours=1.5 * number, minutes=7 * number)
         _backdate(topic.id, number, moment)
         if users[username].is_employee and staff_answer is None and users[username] != author:
             staff_answer = post
@@ -310,10 +348,16 @@ def _load_topic(
         topic.is_pinned = True
     if entry.get("locked"):
         topic.locked_at = moment
-    # The asker accepts the staff answer when they came back to say it worked.
+    # The asker accepts the answer the entry names or, when they came back to say it
+    # worked, the staff answer.
     replies = entry.get("replies", [])
-    if is_question and staff_answer is not None and replies and replies[-1][0] == entry["author"]:
-        topic.accepted_post_id = staff_answer.id
+    accepted = staff_answer
+    if "accepted" in entry:
+        accepted = first_replies.get(entry["accepted"]) if entry["accepted"] else None
+    elif not (replies and replies[-1][0] == entry["author"]):
+        accepted = None
+    if is_question and accepted is not None:
+        topic.accepted_post_id = accepted.id
         topic.accepted_at = moment
     db.session.commit()
 

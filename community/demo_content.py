@@ -1,7 +1,7 @@
 """Demo content loaded by ``flask hearth demo``.
 
 Fictional company: Lumen Labs, maker of Lumen smart home lighting (bulbs, hub, app, API).
-Pure data: no logic lives here.
+Data only (one comprehension turns the Product Help history's rows into topics).
 """
 
 from __future__ import annotations
@@ -917,6 +917,194 @@ Proposal: ship Circadian mode free in 4.4, revisit Lumen Plus pricing after Q3."
 # Ideas, oldest first. "age" is days ago; each step of "history" is
 # (days after posting, staff username, new status, official response or "").
 # "merge_into" names the title of the idea this one duplicates.
+
+# Six months of Product Help before the recent weeks: the team answered in about two
+# days at first and within hours by the end, and members answer more and more of
+# each other's questions (the dashboard's story). "age" is days ago; the first reply
+# comes "first_reply_hours" later; "accepted" names whose answer the asker accepted.
+DEMO_TAGS: list[str] = ["hub", "app", "api", "bulbs", "automations", "installers"]
+
+# Invite links made to the closed spaces, and who joined through them:
+# (space_slug, made_by, days_ago, [usernames who joined]).
+DEMO_INVITES: list[tuple[str, str, int, list[str]]] = [
+    ("partner-network", "priya", 150, ["olu"]),
+    ("customer-council", "tom", 120, ["jules", "nina"]),
+]
+
+_HISTORY: list[tuple[int, str, str, str, int, list[tuple[str, str]], str | None]] = [
+    # (age, author, tag, title, first_reply_hours, replies, accepted)
+    (
+        178,
+        "jules",
+        "hub",
+        "Hub will not join my 5 GHz Wi-Fi",
+        46,
+        [
+            ("priya", "The hub speaks 2.4 GHz only: give it its own 2.4 GHz network name."),
+            ("jules", "That was it, thank you."),
+        ],
+        "priya",
+    ),
+    (
+        171,
+        "nina",
+        "app",
+        "App forgets my login every week",
+        40,
+        [("tom", "Fixed in app 3.8; please update and sign in once more.")],
+        None,
+    ),
+    (
+        163,
+        "sam",
+        "api",
+        "API token stops working after a password change",
+        38,
+        [
+            ("priya", "Changing the password revokes tokens by design; make a new one."),
+            ("sam", "Makes sense, thanks."),
+        ],
+        "priya",
+    ),
+    (
+        155,
+        "olu",
+        "installers",
+        "Best practice for hubs in metal cabinets?",
+        34,
+        [
+            ("priya", "Keep the hub outside the cabinet, or add the external antenna kit."),
+            ("marco", "The antenna kit works well; I fit it in two plant rooms."),
+        ],
+        None,
+    ),
+    (
+        146,
+        "jules",
+        "bulbs",
+        "GU10 bulbs hum at low brightness",
+        30,
+        [
+            ("marco", "That is the dimmer on the wall circuit: set it to full and dim in the app."),
+            ("tom", "Marco is right; we added a note to the install guide."),
+            ("jules", "Dimmer at full, hum gone."),
+        ],
+        "marco",
+    ),
+    (
+        137,
+        "nina",
+        "automations",
+        "Can a routine wait for sunset plus 30 minutes?",
+        27,
+        [
+            ("priya", "Yes: add an offset to the sunset trigger (Routines, then When)."),
+            ("nina", "Found it, thanks."),
+        ],
+        "priya",
+    ),
+    (
+        128,
+        "sam",
+        "api",
+        "Webhook fires twice for one button press",
+        22,
+        [
+            ("tom", "Each delivery has an id; deduplicate on it. We are fixing the retry."),
+            ("sam", "Deduplicating now."),
+        ],
+        "tom",
+    ),
+    (
+        118,
+        "jules",
+        "hub",
+        "Hub clock is off by an hour",
+        18,
+        [
+            ("olu", "Set the time zone in Settings, then Hub; it defaults to UTC."),
+            ("priya", "Olu's answer is the fix."),
+            ("jules", "Time zone set, all good."),
+        ],
+        "olu",
+    ),
+    (
+        108,
+        "nina",
+        "bulbs",
+        "Which bulbs fit a standard bedside lamp?",
+        14,
+        [
+            ("marco", "Any E27 Lumen bulb; the warm white one is best for reading."),
+            ("nina", "Ordered two, thanks Marco."),
+        ],
+        "marco",
+    ),
+    (
+        97,
+        "sam",
+        "automations",
+        "Motion sensor turns lights on in daylight",
+        11,
+        [
+            ("priya", "Add a light-level condition to the motion routine."),
+            ("sam", "Works perfectly."),
+        ],
+        "priya",
+    ),
+    (
+        86,
+        "olu",
+        "installers",
+        "Handing a site over to the homeowner",
+        8,
+        [
+            ("tom", "Use Transfer site in the partner app; the owner accepts by e-mail."),
+            ("olu", "Done for the Elm Street block."),
+        ],
+        "tom",
+    ),
+    (
+        75,
+        "jules",
+        "app",
+        "Widget shows the wrong room",
+        6,
+        [
+            ("sam", "Long-press the widget and pick the room again; it keeps the old id."),
+            ("jules", "Sam's trick worked."),
+        ],
+        "sam",
+    ),
+    (
+        66,
+        "nina",
+        "hub",
+        "Hub reboots every night at 3 a.m.",
+        4,
+        [
+            ("priya", "That is the nightly update window; you can move it in Settings."),
+            ("nina", "Moved it to Sunday, thanks."),
+        ],
+        "priya",
+    ),
+]
+
+DEMO_TOPICS += [
+    {
+        "space": "product-help",
+        "author": author,
+        "age": age,
+        "tags": tag,
+        "title": title,
+        "body": f"{title}. Firmware 4.1, app 3.7. What should I try?",
+        "first_reply_hours": first_reply_hours,
+        "replies": replies,
+        "accepted": accepted,
+    }
+    for age, author, tag, title, first_reply_hours, replies, accepted in _HISTORY
+]
+
 DEMO_IDEAS: list[dict] = [
     {
         "space": "ideas",
@@ -1043,6 +1231,46 @@ DEMO_IDEAS: list[dict] = [
         "body": "Let council members opt in to beta firmware a week before everyone else.",
         "voters": ["nina", "ada"],
         "history": [(5, "tom", "under_review", "Checking with the firmware team.")],
+        "replies": [],
+    },
+    {
+        "space": "ideas",
+        "author": "sam",
+        "age": 170,
+        "title": "Scenes I can trigger from the API",
+        "body": "Let the API start a saved scene, not just set bulbs one by one.",
+        "voters": ["olu", "marco", "jules"],
+        "history": [
+            (9, "tom", "planned", "Yes: scenes get an endpoint in API v2."),
+            (52, "tom", "shipped", "Shipped in API v2: POST /scenes/{id}/activate."),
+        ],
+        "replies": [],
+    },
+    {
+        "space": "ideas",
+        "author": "nina",
+        "age": 135,
+        "title": "Child lock for the wall switch",
+        "body": "A setting so the kids' room switch cannot change scenes.",
+        "voters": ["jules", "sam"],
+        "history": [
+            (5, "priya", "under_review", ""),
+            (12, "tom", "planned", "A per-switch lock is coming to the app."),
+            (44, "tom", "shipped", "In app 3.9: Switch settings, then Lock."),
+        ],
+        "replies": [],
+    },
+    {
+        "space": "ideas",
+        "author": "olu",
+        "age": 60,
+        "title": "Installer view of every site's firmware",
+        "body": "One page that lists the firmware of every hub I manage.",
+        "voters": ["marco", "sam"],
+        "history": [
+            (2, "tom", "in_progress", "Building it into the partner app now."),
+            (26, "tom", "shipped", "Live in the partner app under Sites, then Firmware."),
+        ],
         "replies": [],
     },
 ]

@@ -140,6 +140,18 @@ def require_review_join_requests(viewer: Viewer, space: Space) -> None:
         raise Forbidden
 
 
+def reviewable_spaces_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL twin of ``can_review_join_requests``: closed spaces whose join requests the
+    viewer decides."""
+    closed = Space.visibility == Visibility.CLOSED
+    if viewer.is_admin:
+        return closed
+    if viewer.is_moderator:
+        # Global moderators moderate the closed spaces they are members of.
+        return and_(closed, readable_spaces_clause(viewer))
+    return and_(closed, Space.id.in_(sorted(viewer.moderated_space_ids)))
+
+
 def _guards_closed_space(viewer: Viewer, space: Space) -> bool:
     """The moderators (and admins) who answer for who comes into a closed space."""
     return space.visibility is Visibility.CLOSED and can_moderate_space(viewer, space)
@@ -522,6 +534,23 @@ def can_use_respond_queue(viewer: Viewer) -> bool:
 def require_use_respond_queue(viewer: Viewer) -> None:
     if not can_use_respond_queue(viewer):
         raise NotFound
+
+
+# --- the community health dashboard ----------------------------------------------------
+
+
+def can_view_dashboard(viewer: Viewer) -> bool:
+    """The community health dashboard, its export and its weekly summary: staff, that
+    is employees and admins. Every figure on it is still counted over only the spaces
+    the viewer reads."""
+    if not viewer.is_authenticated:
+        return False
+    return viewer.is_employee or viewer.is_admin
+
+
+def require_view_dashboard(viewer: Viewer) -> None:
+    if not can_view_dashboard(viewer):
+        raise NotFound  # like the admin area: it does not exist for members
 
 
 # --- ideas -------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 Templates load scripts only as ``<script nonce="{{ csp_nonce() }}" src=...>``; there
 is no inline script and no inline style, so the policy needs no ``unsafe-inline``.
+The one inline stylesheet is inside the dashboard's SVG charts, and carries the nonce.
 """
 
 from __future__ import annotations
@@ -41,11 +42,19 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def content_security_policy(nonce: str) -> str:
+def style_nonce() -> str:
+    """The nonce for a ``<style>`` element this response carries (the dashboard's SVG
+    charts): the response's policy then lets that element, and no other, apply."""
+    g.csp_style_nonce = True
+    return csp_nonce()
+
+
+def content_security_policy(nonce: str, *, styles_nonced: bool = False) -> str:
+    style_sources = f"'self' 'nonce-{nonce}'" if styles_nonced else "'self'"
     directives = [
         "default-src 'self'",
         f"script-src 'nonce-{nonce}' 'strict-dynamic'",
-        "style-src 'self'",
+        f"style-src {style_sources}",
         "img-src 'self' data:",
         "font-src 'self'",
         "connect-src 'self'",
@@ -59,7 +68,10 @@ def content_security_policy(nonce: str) -> str:
 
 def set_security_headers(response: Response) -> Response:
     # A response that set a stricter policy of its own (an avatar: none at all) keeps it.
-    response.headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        content_security_policy(csp_nonce(), styles_nonced=g.get("csp_style_nonce", False)),
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     response.headers["X-Frame-Options"] = "DENY"

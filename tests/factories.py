@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import itertools
 from dataclasses import dataclass
+from datetime import datetime
 
 from PIL import Image
 from sqlalchemy import select
@@ -17,12 +18,13 @@ from community.accounts import services as account_services
 from community.accounts.models import Role, User
 from community.accounts.services import hash_password
 from community.answers import services as answer_services
+from community.dashboard import services as dashboard_services
 from community.database import utcnow
 from community.extensions import db
 from community.groups import services as group_services
 from community.groups.models import Group, GroupMember, SpaceGroup
 from community.ideas import services as idea_services
-from community.ideas.models import IdeaStatus
+from community.ideas.models import Idea, IdeaStatus, IdeaVote
 from community.invites import services as invite_services
 from community.moderation.audit import record_audit
 from community.moderation.models import AuditAction, AuditTarget
@@ -35,6 +37,7 @@ from community.profiles import services as profile_services
 from community.profiles.models import FieldAnswer, FieldVisibility, ProfileFieldKind
 from community.spaces import services as space_services
 from community.spaces.models import IdeaBoard, Membership, MembershipRole, Space, Visibility
+from community.tags.models import Tag
 from community.topics import services as topic_services
 from community.topics.models import Post, Topic, TopicKind
 
@@ -231,6 +234,7 @@ def make_rich_member(world) -> RichMember:
     )
     db.session.add(DigestMark(user_id=rich.id, frequency=EmailFrequency.DAILY))
     db.session.commit()
+    dashboard_services.set_summary_subscription(rich, is_subscribed=True)
 
     # Votes: an answer vote and an idea vote; staff work on the idea.
     question = make_topic(public, author=other, title="Other's question", kind=TopicKind.QUESTION)
@@ -311,3 +315,38 @@ def _png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 64), color="gold").save(out, format="PNG")
     return out.getvalue()
+
+
+def first_post(topic: Topic) -> Post:
+    return db.session.scalar(select(Post).where(Post.topic_id == topic.id, Post.post_number == 1))
+
+
+def set_topic_time(topic: Topic, moment: datetime) -> Topic:
+    """Move a topic (its first post, and its idea row and votes) to ``moment``."""
+    topic.created_at = topic.last_posted_at = moment
+    first_post(topic).created_at = moment
+    idea = db.session.get(Idea, topic.id)
+    if idea is not None:
+        idea.created_at = moment
+        for vote in db.session.scalars(select(IdeaVote).where(IdeaVote.topic_id == topic.id)):
+            vote.created_at = moment
+    db.session.commit()
+    return topic
+
+
+def reply_at(topic: Topic, moment: datetime, *, author: User, body: str = "A reply.") -> Post:
+    """A reply made through the service, then moved to ``moment`` (a staff reply moves
+    the question's first staff reply with it)."""
+    had_staff_reply = topic.first_staff_reply_at is not None
+    post = make_reply(topic, author=author, body=body)
+    post.created_at = moment
+    if author.is_employee and not had_staff_reply and topic.first_staff_reply_at is not None:
+        topic.first_staff_reply_at = moment
+    db.session.commit()
+    return post
+
+
+def make_tags(*names: str) -> None:
+    """Tags that members may then use (only staff create new ones)."""
+    db.session.add_all(Tag(name=name) for name in names)
+    db.session.commit()

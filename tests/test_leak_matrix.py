@@ -38,6 +38,7 @@ from tests import factories
 from tests.conftest import PERSONAS, SPACE_KINDS, csrf_token_from
 from tests.mail import sent_mail
 from tests.test_policy import (
+    DASHBOARD,
     GROUPS,
     IDEA_NOTES,
     IDEA_STAFF,
@@ -45,6 +46,7 @@ from tests.test_policy import (
     MODERATE,
     POST,
     READ,
+    REVIEW,
     SITE,
     N,
     Y,
@@ -121,8 +123,6 @@ JOIN = {
     "moderator":       (N, Y, N),
     "admin":           (N, N, N),
 }  # fmt: skip
-# Reviewing join requests: the closed space's moderators and admins.
-REVIEW = {persona: (False, MODERATE[persona][1], False) for persona in MODERATE}
 # Withdrawing an invite (these have no creator): the moderators of the closed space it
 # opens, and admins, whatever it opens.
 WITHDRAW = {
@@ -137,6 +137,20 @@ def join(persona: str, column: int) -> int:
     if not LISTED[persona][column]:
         return 404
     return 302 if JOIN[persona][column] else 403
+
+
+def dashboard(persona: str, column: int) -> int:
+    """Staff only; the space filter names this kind's space, so a staff member who
+    does not read it gets 404 as for a space that does not exist."""
+    if _anonymous(persona):
+        return 302
+    return 200 if DASHBOARD[persona] and READ[persona][column] else 404
+
+
+def dashboard_action(persona: str, column: int) -> int:
+    if _anonymous(persona):
+        return 302
+    return 302 if DASHBOARD[persona] else 404
 
 
 def respond_queue(persona: str, column: int) -> int:
@@ -229,6 +243,10 @@ def slug(objects: Objects) -> dict:
     return {"slug": objects.slug}
 
 
+def slug_filter(objects: Objects) -> dict:
+    return {"space": objects.slug}
+
+
 def topic(objects: Objects) -> dict:
     return {"topic_id": objects.topic_id}
 
@@ -303,6 +321,11 @@ ROUTES: dict[str, Route] = {
     "answers.unaccept": Route(topic, post=acting(ACCEPT, 302)),
     "answers.vote": Route(reply, post=acting(POST, 302), data=lambda o: {"value": "on"}),
     "answers.respond_queue": Route(nothing, get=respond_queue),
+    # The dashboard, its charts and export, filtered to this kind's space.
+    "dashboard.index": Route(slug_filter, get=dashboard),
+    "dashboard.chart": Route(lambda o: {"section": "community", **slug_filter(o)}, get=dashboard),
+    "dashboard.export_csv": Route(slug_filter, get=dashboard),
+    "dashboard.summary": Route(nothing, post=dashboard_action, data=lambda o: {"value": "on"}),
     "accounts.signup": Route(
         nothing,
         get=anonymous_or_member(anonymous=200, member=302),

@@ -101,6 +101,21 @@ IDEA_NOTES = {
     "admin":           (Y, Y, Y),
 }  # fmt: skip
 
+# The community health dashboard (its charts, export and weekly summary): staff, that
+# is employees and admins. Moderators who are not employees are volunteers, not staff.
+DASHBOARD = {
+    "anonymous":       N,
+    "unconfirmed":     N,
+    "member":          N,
+    "closed_member":   N,
+    "group_member":    N,
+    "employee":        Y,
+    "space_moderator": N,
+    "moderator":       N,
+    "admin":           Y,
+}  # fmt: skip
+# Deciding join requests: the closed space's moderators (and admins).
+REVIEW = {persona: (N, MODERATE[persona][1], N) for persona in PERSONAS}
 # Making invites into a space, every persona at trust level 0 (as the world makes
 # them): the closed space's moderators and admins.
 INVITE = {
@@ -312,6 +327,23 @@ def test_employee_space_closes_when_employee_flag_is_removed(world):
         world.user("admin"), employee, role=employee.role, is_employee=False
     )
     assert policy.can_read_space(employee, world.spaces["employee"]) is False
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_dashboard_is_for_staff(world, persona):
+    assert policy.can_view_dashboard(_viewer(world, persona)) is DASHBOARD[persona]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_reviewable_spaces_clause_agrees_with_can_review_join_requests(world, persona):
+    viewer = _viewer(world, persona)
+    in_sql = set(
+        db.session.scalars(select(Space.id).where(policy.reviewable_spaces_clause(viewer)))
+    )
+    for column, kind in enumerate(SPACE_KINDS):
+        space = world.spaces[kind]
+        assert policy.can_review_join_requests(viewer, space) is REVIEW[persona][column], kind
+        assert (space.id in in_sql) is REVIEW[persona][column], kind
 
 
 def test_only_admins_manage_spaces_and_members(world):

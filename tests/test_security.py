@@ -182,6 +182,7 @@ def url_values(world: World, content: Content, mailed_tokens: dict[str, str]):
         "invite_id": content.invite.id,
         "decision": "approve",
         "notification_id": content.notification.id,
+        "section": "respond",  # a dashboard chart
         "group_id": db.session.scalar(sa.select(Group.id).where(Group.name == "Partners")),
         "space_id": world.spaces["closed"].id,
         "username": "member",  # a member who posted in the public space

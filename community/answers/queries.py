@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from community import policy
@@ -14,6 +13,7 @@ from community.accounts.models import Viewer
 from community.answers.models import AnswerVote
 from community.database import utcnow
 from community.extensions import db
+from community.figures import MEDIAN, P90, epoch_seconds, quantiles, share, week_start
 from community.spaces.models import Space
 from community.topics.models import Post, Topic, TopicKind
 
@@ -58,20 +58,25 @@ def voted_post_ids(viewer: Viewer, posts: list[Post]) -> frozenset[int]:
     return frozenset(db.session.scalars(statement))
 
 
-def _open_questions_without_staff_reply(viewer: Viewer):
-    return select(Topic).where(
+def open_questions_without_staff_reply(viewer: Viewer, *, space: Space | None = None) -> Select:
+    """Questions the viewer may read that wait for the company: no employee replied and
+    no answer was accepted. The respond queue and the dashboard read this."""
+    statement = select(Topic).where(
         policy.visible_topics_clause(viewer),
         Topic.kind == TopicKind.QUESTION,
         Topic.first_staff_reply_at.is_(None),
         Topic.accepted_post_id.is_(None),
     )
+    if space is not None:
+        statement = statement.where(Topic.space_id == space.id)
+    return statement
 
 
 def list_respond_queue(viewer: Viewer, *, limit: int = RESPOND_QUEUE_SIZE) -> list[Topic]:
     """Open questions no employee has replied to yet, oldest waiting first."""
     policy.require_use_respond_queue(viewer)
     statement = (
-        _open_questions_without_staff_reply(viewer)
+        open_questions_without_staff_reply(viewer)
         .options(joinedload(Topic.space), joinedload(Topic.author))
         .order_by(Topic.created_at, Topic.id)
         .limit(limit)
@@ -79,26 +84,56 @@ def list_respond_queue(viewer: Viewer, *, limit: int = RESPOND_QUEUE_SIZE) -> li
     return list(db.session.scalars(statement))
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """Questions waiting for the company now, and since when the oldest waits."""
+
+    count: int
+    oldest_asked_at: datetime | None
+
+    @property
+    def oldest_wait(self) -> timedelta | None:
+        return utcnow() - self.oldest_asked_at if self.oldest_asked_at else None
+
+
+def waiting_questions(viewer: Viewer, *, space: Space | None = None) -> Waiting:
+    waiting = open_questions_without_staff_reply(viewer, space=space).subquery()
+    count, oldest = db.session.execute(select(func.count(), func.min(waiting.c.created_at))).one()
+    return Waiting(count=count, oldest_asked_at=oldest)
+
+
 @dataclass
-class QuestionFigures:
-    """Webcare figures over questions asked in a period, in spaces the viewer reads."""
+class WeekOfQuestions:
+    """The webcare figures of questions asked in one week."""
 
     asked: int = 0
     answered_by_staff: int = 0
+    answered_within_24h: int = 0
+    solved: int = 0
     median_first_staff_reply: timedelta | None = None
     p90_first_staff_reply: timedelta | None = None
+
+
+@dataclass
+class QuestionFigures(WeekOfQuestions):
+    """Webcare figures over questions asked in a period, in spaces the viewer reads:
+    those of a week, for the whole period, and more."""
+
     share_answered_within_24h: float | None = None
     share_solved: float | None = None
+    # Questions asked per week (the Monday, UTC), and every figure per week.
     per_week: dict[date, int] = field(default_factory=dict)
+    weeks: dict[date, WeekOfQuestions] = field(default_factory=dict)
 
 
 def question_figures(
     viewer: Viewer, *, since: datetime, until: datetime, space: Space | None = None
 ) -> QuestionFigures:
-    """Figures for questions asked in [since, until).
+    """Figures for questions asked in [since, until), per week and in all.
 
-    Rows are chosen in SQL with the viewer's permissions; the percentiles are
-    computed here from the (created, first staff reply) pairs of that period.
+    Counted in SQL over the questions the viewer may read; the median and 90th
+    percentile of the wait for a first staff reply come from ``figures.quantiles``
+    (ordered positions in SQL). Three queries, whatever the number of questions.
     """
     conditions = [
         policy.visible_topics_clause(viewer),
@@ -108,34 +143,51 @@ def question_figures(
     ]
     if space is not None:
         conditions.append(Topic.space_id == space.id)
+    week = week_start(Topic.created_at)
+    wait = epoch_seconds(Topic.first_staff_reply_at) - epoch_seconds(Topic.created_at)
+    within = case((wait <= ANSWERED_WITHIN.total_seconds(), 1), else_=0)
     rows = db.session.execute(
-        select(Topic.created_at, Topic.first_staff_reply_at, Topic.accepted_post_id).where(
-            and_(*conditions)
+        select(
+            week.label("week"),
+            func.count().label("asked"),
+            func.count(Topic.first_staff_reply_at).label("answered"),
+            func.coalesce(func.sum(within), 0).label("within"),
+            func.count(Topic.accepted_post_id).label("solved"),
         )
+        .where(and_(*conditions))
+        .group_by(week)
+        .order_by(week)
     ).all()
-    figures = QuestionFigures(asked=len(rows))
+    figures = QuestionFigures()
+    for row in rows:
+        monday = date.fromisoformat(row.week)
+        figures.weeks[monday] = WeekOfQuestions(
+            asked=row.asked,
+            answered_by_staff=row.answered,
+            answered_within_24h=int(row.within),
+            solved=row.solved,
+        )
+        figures.per_week[monday] = row.asked
     if not rows:
         return figures
-    waits = sorted(
-        reply_at - created_at for created_at, reply_at, _ in rows if reply_at is not None
+    figures.asked = sum(week.asked for week in figures.weeks.values())
+    figures.answered_by_staff = sum(week.answered_by_staff for week in figures.weeks.values())
+    figures.answered_within_24h = sum(week.answered_within_24h for week in figures.weeks.values())
+    figures.solved = sum(week.solved for week in figures.weeks.values())
+    figures.share_answered_within_24h = share(figures.answered_within_24h, figures.asked)
+    figures.share_solved = share(figures.solved, figures.asked)
+    waits = select(wait.label("value")).where(
+        and_(*conditions), Topic.first_staff_reply_at.is_not(None)
     )
-    figures.answered_by_staff = len(waits)
-    if waits:
-        seconds = [wait.total_seconds() for wait in waits]
-        figures.median_first_staff_reply = timedelta(seconds=statistics.median(seconds))
-        # statistics.quantiles needs two points; one wait is its own 90th percentile.
-        p90 = (
-            statistics.quantiles(seconds, n=10, method="inclusive")[-1]
-            if len(seconds) > 1
-            else seconds[0]
-        )
-        figures.p90_first_staff_reply = timedelta(seconds=p90)
-    figures.share_answered_within_24h = sum(wait <= ANSWERED_WITHIN for wait in waits) / len(rows)
-    figures.share_solved = sum(accepted is not None for *_, accepted in rows) / len(rows)
-    for created_at, *_ in rows:
-        week = (created_at - timedelta(days=created_at.weekday())).date()
-        figures.per_week[week] = figures.per_week.get(week, 0) + 1
-    figures.per_week = dict(sorted(figures.per_week.items()))
+    overall = quantiles(waits, (MEDIAN, P90)).get(None)
+    if overall:
+        figures.median_first_staff_reply = timedelta(seconds=overall[MEDIAN])
+        figures.p90_first_staff_reply = timedelta(seconds=overall[P90])
+    weekly = quantiles(waits.add_columns(week.label("bucket")), (MEDIAN, P90))
+    for bucket, values in weekly.items():
+        week_figures = figures.weeks[date.fromisoformat(bucket)]
+        week_figures.median_first_staff_reply = timedelta(seconds=values[MEDIAN])
+        week_figures.p90_first_staff_reply = timedelta(seconds=values[P90])
     return figures
 
 

@@ -99,6 +99,8 @@ class IdeaVote(Base):
         UniqueConstraint("topic_id", "user_id"),
         # Trending: votes per idea over the last days.
         Index("ix_idea_votes_topic_created", "topic_id", "created_at"),
+        # The dashboard's active members: a period's votes, found by their date.
+        Index("ix_idea_votes_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

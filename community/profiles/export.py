@@ -223,6 +223,12 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         _CREATED,
         _f("sent_at", "string|null", "When it left."),
     ), export_rows.mail),
+    Section("weekly_summary.json", "Your subscription to the staff's weekly summary.", (
+        "summary_subscriptions.user_id",
+    ), (
+        _CREATED,
+        _f("last_sent_week", "string|null", "The Monday of the last week sent to you."),
+    ), export_rows.summary_subscriptions),
     Section("sign_ins.json",
             f"Your sign-ins of the last {SIGN_IN_HISTORY_DAYS} days.", ("sign_ins.user_id",), (
         _f("created_at", "string", "When."),

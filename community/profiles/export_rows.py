@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 from community import policy
 from community.accounts.models import SignIn, User
 from community.answers.models import AnswerVote
+from community.dashboard.models import SummarySubscription
 from community.extensions import db
 from community.groups.models import Group, GroupMember, GroupRequest
 from community.ideas.models import Idea, IdeaNote, IdeaStatusChange, IdeaVote
@@ -465,6 +466,14 @@ def mail(member: User) -> list[Row]:
         .where(OutgoingMail.user_id == member.id)
         .order_by(OutgoingMail.id)
     )  # fmt: skip
+
+
+def summary_subscriptions(member: User) -> list[Row]:
+    return _fetch(
+        select(SummarySubscription.created_at, SummarySubscription.last_sent_week).where(
+            SummarySubscription.user_id == member.id
+        )
+    )
 
 
 def sign_ins(member: User) -> list[Row]:

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from community import demo
 from community.accounts import services as account_services
 from community.extensions import db
 from community.spaces.models import Space, Visibility
@@ -63,10 +64,12 @@ def _signed_in(browser, live_server: LiveServer, username: str):
     return context, page
 
 
-def _sign_in(page, live_server: LiveServer, login: str, *, remember: bool = False) -> None:
+def _sign_in(
+    page, live_server: LiveServer, login: str, *, remember: bool = False, password: str = PASSWORD
+) -> None:
     page.goto(live_server.url + "/login")
     page.get_by_label("E-mail or username").fill(login)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     if remember:
         page.get_by_label("Keep me signed in on this device").check()
     page.get_by_role("button", name="Sign in").click()
@@ -457,3 +460,47 @@ def test_journey_member_is_mentioned_in_a_reply_and_opens_the_notification(brows
         page.wait_for_timeout(500)
     assert page.locator(".notifications-link .count-badge").count() == 0
     reader_context.close()
+
+
+def test_journey_employee_reads_the_dashboard_acts_on_what_waits_and_exports(page, live_server):
+    with live_server.app.app_context():
+        demo.load_demo_data()  # months of history; safe if another journey loaded it
+    page.add_init_script(
+        "window.cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " event => window.cspViolations.push(event.violatedDirective));"
+    )
+    _sign_in(page, live_server, "priya", password=demo.DEMO_PASSWORD)
+
+    page.get_by_role("link", name="Dashboard").click()
+    page.get_by_role("heading", name="Community health").wait_for()
+    for heading in ("Needs attention", "Respond", "Listen", "Co-create", "Community"):
+        assert page.get_by_role("heading", name=heading, exact=True).is_visible()
+    # Four charts drawn on the server, each beside a table of its numbers.
+    charts = page.locator("figure.chart img")
+    assert charts.count() == 4
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('figure.chart img'))"
+        ".every(image => image.complete && image.naturalWidth > 0)"
+    )
+    for caption in ("Questions per week", "Posts and members per week", "Ideas per month"):
+        assert page.get_by_role("table", name=caption).is_visible()
+    assert page.evaluate("window.cspViolations") == []
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download these figures (CSV)").click()
+    exported = download.value.path().read_text()
+    assert exported.startswith("section,figure,subject,period,value")
+    assert "respond,questions asked," in exported
+
+    # The oldest question waiting for the team: answer it from the list.
+    waiting = page.locator(".attention-group", has_text="Questions waiting").get_by_role("link")
+    title = waiting.first.get_attribute("aria-label").removeprefix("Answer: ")
+    waiting.first.click()
+    page.get_by_role("heading", name=title).wait_for()
+    page.get_by_label("Your reply").fill("Hold the reset button for ten seconds, then re-pair.")
+    page.get_by_role("button", name="Post reply").click()
+    page.get_by_text("Hold the reset button for ten seconds").wait_for()
+    page.goto(f"{live_server.url}/dashboard")
+    attention = page.locator(".attention-group", has_text="Questions waiting")
+    assert attention.get_by_text(title, exact=True).count() == 0

@@ -1,0 +1,1 @@
+"""Community health: the staff dashboard, its CSV export and the weekly summary e-mail."""
