@@ -118,6 +118,11 @@ class Config:
     DASHBOARD_RESPONSE_TARGET_HOURS = int(os.environ.get("DASHBOARD_RESPONSE_TARGET_HOURS", "24"))
     DASHBOARD_IDEA_VOTES_ATTENTION = int(os.environ.get("DASHBOARD_IDEA_VOTES_ATTENTION", "5"))
     DASHBOARD_JOIN_REQUEST_DAYS = int(os.environ.get("DASHBOARD_JOIN_REQUEST_DAYS", "3"))
+    # Flags: members at this trust level or above may flag posts (1: "basic", after
+    # some reading), and this many open flags from them hide a post until a
+    # moderator reviews it.
+    FLAG_MIN_TRUST_LEVEL = int(os.environ.get("FLAG_MIN_TRUST_LEVEL", "1"))
+    FLAGS_TO_HIDE = int(os.environ.get("FLAGS_TO_HIDE", "3"))
     # How many reverse proxies in front of the app set X-Forwarded-For (0: none, and
     # the header is ignored).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))

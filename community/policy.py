@@ -15,6 +15,7 @@ Policy takes the viewer as an argument and never reads request globals.
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -25,7 +26,7 @@ from community.invites.models import Invite
 from community.notifications.models import Notification
 from community.profiles.models import FieldVisibility
 from community.spaces.models import Membership, Space, Visibility
-from community.topics.models import Post, Topic, TopicKind
+from community.topics.models import Post, ReviewState, Topic, TopicKind
 
 # Members earn the right to invite at trust level 2, Discourse's default. (The trust
 # level settings land with the trust-level work; this is the one place that reads it.)
@@ -343,7 +344,15 @@ def can_read_topic(viewer: Viewer, topic: Topic) -> bool:
         return False
     if topic.is_deleted:
         return can_moderate_space(viewer, topic.space)
+    if not topic.is_published:
+        # Waiting for approval, hidden by flags or rejected: its author and the
+        # moderators who review it, nobody else.
+        return _started(viewer, topic) or can_moderate_space(viewer, topic.space)
     return True
+
+
+def _started(viewer: Viewer, topic: Topic) -> bool:
+    return viewer.is_authenticated and topic.author_id is not None and topic.author_id == viewer.id
 
 
 def require_read_topic(viewer: Viewer, topic: Topic) -> None:
@@ -351,14 +360,27 @@ def require_read_topic(viewer: Viewer, topic: Topic) -> None:
         raise NotFound
 
 
-def visible_topics_clause(viewer: Viewer) -> ColumnElement[bool]:
-    """Topics a viewer may see in lists: readable space, not deleted.
+def live_topics_clause() -> ColumnElement[bool]:
+    """Topics every reader of their space may see: not deleted, and published (not
+    waiting for approval, hidden by flags or rejected). A WHERE clause over ``Topic``."""
+    return and_(Topic.deleted_at.is_(None), Topic.review_state == ReviewState.PUBLISHED)
 
-    Lists leave deleted topics out for everyone, moderators included; moderators
-    reach them from the moderation tools.
+
+def live_posts_clause() -> ColumnElement[bool]:
+    """Posts every reader of their topic may see: not deleted, and published. Every
+    count, search, feed, profile, notification and figure over posts uses it."""
+    return and_(Post.deleted_at.is_(None), Post.review_state == ReviewState.PUBLISHED)
+
+
+def visible_topics_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """Topics a viewer may see in lists: readable space, live (not deleted, published).
+
+    Lists leave deleted and unpublished topics out for everyone, moderators and
+    authors included; moderators reach them from the review queue and the
+    moderation tools, authors from the page they were sent to after posting.
     """
     readable_space_ids = select(Space.id).where(readable_spaces_clause(viewer))
-    return and_(Topic.deleted_at.is_(None), Topic.space_id.in_(readable_space_ids))
+    return and_(live_topics_clause(), Topic.space_id.in_(readable_space_ids))
 
 
 def can_create_topic(viewer: Viewer, space: Space) -> bool:
@@ -369,6 +391,9 @@ def can_reply(viewer: Viewer, topic: Topic) -> bool:
     if not can_read_topic(viewer, topic):
         return False
     if topic.is_deleted:
+        return False
+    # A conversation starts once its topic is published.
+    if not topic.is_published:
         return False
     if not can_post_in_space(viewer, topic.space):
         return False
@@ -388,12 +413,26 @@ def can_read_post(viewer: Viewer, post: Post) -> bool:
         return False
     if post.is_deleted:
         return can_moderate_space(viewer, post.topic.space)
+    if not post.is_published:
+        return _is_author(viewer, post) or can_moderate_space(viewer, post.topic.space)
     return True
 
 
 def require_read_post(viewer: Viewer, post: Post) -> None:
     if not can_read_post(viewer, post):
         raise NotFound
+
+
+def topic_posts_clause(viewer: Viewer, topic: Topic) -> ColumnElement[bool]:
+    """SQL twin of ``can_read_post`` for the posts of one topic the viewer reads: a
+    WHERE clause over ``Post``. Deleted posts stay in (pages show a placeholder where
+    they were); unpublished ones are their author's and the moderators' only."""
+    if can_moderate_space(viewer, topic.space):
+        return true()
+    published = Post.review_state == ReviewState.PUBLISHED
+    if not viewer.is_authenticated or viewer.id is None:
+        return published
+    return or_(published, Post.author_id == viewer.id)
 
 
 def _is_author(viewer: Viewer, post: Post) -> bool:
@@ -510,6 +549,8 @@ def can_vote_on_answer(viewer: Viewer, post: Post) -> bool:
         return False
     if post.is_deleted:
         return False
+    if not post.is_published:
+        return False
     # Votes rank answers for readers; one's own answer gets none from oneself.
     if _is_author(viewer, post):
         return False
@@ -519,6 +560,84 @@ def can_vote_on_answer(viewer: Viewer, post: Post) -> bool:
 def require_vote_on_answer(viewer: Viewer, post: Post) -> None:
     require_read_post(viewer, post)
     if not can_vote_on_answer(viewer, post):
+        raise Forbidden
+
+
+# --- the review queue, held posts and flags ------------------------------------------
+
+
+def can_post_without_approval(viewer: Viewer, space: Space) -> bool:
+    """Is a new post of the viewer's in this space published at once? Not when the
+    space approves new members' posts and the viewer is a trust-level-0 member;
+    its moderators and the company's employees never wait."""
+    if not space.approves_new_member_posts:
+        return True
+    if can_moderate_space(viewer, space) or viewer.is_employee:
+        return True
+    return viewer.trust_level > TrustLevel.NEW
+
+
+def can_use_review_queue(viewer: Viewer) -> bool:
+    """The review queue: global moderators and admins, and every space moderator
+    (who sees the items of their own spaces only)."""
+    if not viewer.is_authenticated:
+        return False
+    return viewer.is_moderator or bool(viewer.moderated_space_ids)
+
+
+def require_use_review_queue(viewer: Viewer) -> None:
+    if not can_use_review_queue(viewer):
+        raise NotFound  # like the other moderator pages: it does not exist for members
+
+
+def moderated_spaces_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL twin of ``can_moderate_space``: a WHERE clause over ``Space``. The review
+    queue lists items of these spaces only."""
+    if not viewer.is_authenticated:
+        return false()
+    if viewer.is_admin:
+        return true()
+    readable = readable_spaces_clause(viewer)
+    if viewer.is_moderator:
+        return readable
+    return and_(readable, Space.id.in_(sorted(viewer.moderated_space_ids)))
+
+
+def can_review_post(viewer: Viewer, post: Post) -> bool:
+    """Approve, edit and approve, reject, or decide the flags of a post: the
+    moderators of its space (global moderators and admins moderate every space they
+    read)."""
+    return can_read_post(viewer, post) and can_moderate_space(viewer, post.topic.space)
+
+
+def require_review_post(viewer: Viewer, post: Post) -> None:
+    require_read_post(viewer, post)
+    if not can_review_post(viewer, post):
+        raise Forbidden
+
+
+def flag_min_trust_level() -> int:
+    """The trust level from which members may flag (``FLAG_MIN_TRUST_LEVEL``)."""
+    return int(current_app.config["FLAG_MIN_TRUST_LEVEL"])
+
+
+def can_flag_post(viewer: Viewer, post: Post) -> bool:
+    """Flag a post for the moderators: confirmed members of enough trust who read it,
+    never their own post, only a live published one."""
+    if not viewer.is_authenticated or not viewer.is_confirmed:
+        return False
+    if not can_read_post(viewer, post):
+        return False
+    if post.is_deleted or not post.is_published:
+        return False
+    if _is_author(viewer, post):
+        return False
+    return viewer.trust_level >= flag_min_trust_level()
+
+
+def require_flag_post(viewer: Viewer, post: Post) -> None:
+    require_read_post(viewer, post)
+    if not can_flag_post(viewer, post):
         raise Forbidden
 
 
@@ -644,9 +763,14 @@ def can_see_notification(viewer: Viewer, notification: Notification) -> bool:
     that points at neither is a message to them alone."""
     if not viewer.is_authenticated or notification.user_id != viewer.id:
         return False
+    if notification.post is not None and not notification.post.is_published:
+        # A post hidden by flags or rejected after it was announced.
+        return False
     if notification.topic_id is not None:
         return notification.topic is not None and (
-            can_read_topic(viewer, notification.topic) and not notification.topic.is_deleted
+            can_read_topic(viewer, notification.topic)
+            and not notification.topic.is_deleted
+            and notification.topic.is_published
         )
     if notification.space_id is not None:
         return notification.space is not None and can_see_space_listing(viewer, notification.space)
@@ -663,8 +787,12 @@ def visible_notifications_clause(viewer: Viewer) -> ColumnElement[bool]:
         return false()
     topic_visible = exists().where(Topic.id == Notification.topic_id, visible_topics_clause(viewer))
     space_visible = Notification.space_id.in_(select(Space.id).where(listed_spaces_clause(viewer)))
+    post_published = exists().where(
+        Post.id == Notification.post_id, Post.review_state == ReviewState.PUBLISHED
+    )
     return and_(
         Notification.user_id == viewer.id,
+        or_(Notification.post_id.is_(None), post_published),
         or_(
             and_(Notification.topic_id.is_not(None), topic_visible),
             and_(
@@ -718,7 +846,7 @@ def visible_members_clause(viewer: Viewer) -> ColumnElement[bool]:
     allowed = [
         exists().where(
             Post.author_id == User.id,
-            Post.deleted_at.is_(None),
+            live_posts_clause(),
             Post.topic_id.in_(visible_topic_ids),
         ),
         exists().where(Membership.user_id == User.id, Membership.space_id.in_(readable_space_ids)),

@@ -38,7 +38,11 @@ def list_answers(
     order.append(Post.post_number)
     statement = (
         select(Post)
-        .where(Post.topic_id == topic.id, Post.post_number > 1)
+        .where(
+            Post.topic_id == topic.id,
+            Post.post_number > 1,
+            policy.topic_posts_clause(viewer, topic),
+        )
         .options(selectinload(Post.author))
         .order_by(*order)
         .limit(per_page + 1)

@@ -141,7 +141,7 @@ def _posts(scope: Scope) -> Select:
         select()
         .select_from(Post)
         .join(Topic, Topic.id == Post.topic_id)
-        .where(*scope.topics(), Post.deleted_at.is_(None))
+        .where(*scope.topics(), policy.live_posts_clause())
     )
 
 
@@ -162,7 +162,7 @@ def _contributions(scope: Scope) -> Select:
         scope.during(AnswerVote.created_at),
         exists().where(
             Post.id == AnswerVote.post_id,
-            Post.deleted_at.is_(None),
+            policy.live_posts_clause(),
             Topic.id == Post.topic_id,
             *scope.topics(),
         ),
@@ -357,7 +357,7 @@ def accepted_by_week(scope: Scope) -> dict[date, AcceptedWeek]:
         .where(
             *scope.topics(),
             Topic.kind == TopicKind.QUESTION,
-            Post.deleted_at.is_(None),
+            policy.live_posts_clause(),
             scope.during(Topic.accepted_at),
         )
         .group_by(accepted_week)

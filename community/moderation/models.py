@@ -14,12 +14,13 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.accounts.models import User
 from community.database import Base, StrEnumType, UTCDateTime, utcnow
 from community.spaces.models import Space
+from community.topics.models import Post
 
 REASON_MAX_LENGTH = 2_000
 DETAIL_MAX_LENGTH = 500
@@ -133,3 +134,67 @@ class AuditEntry(Base):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     space: Mapped[Space | None] = relationship()
+
+
+# --- flags ---------------------------------------------------------------------------
+
+FLAG_NOTE_MAX_LENGTH = 1_000
+
+
+class FlagReason(enum.StrEnum):
+    SPAM = "spam"
+    INAPPROPRIATE = "inappropriate"
+    OFF_TOPIC = "off_topic"
+    # Needs a note: the moderator cannot guess what "something else" is.
+    SOMETHING_ELSE = "something_else"
+
+    @property
+    def label(self) -> str:
+        return FLAG_REASON_LABELS[self]
+
+
+FLAG_REASON_LABELS = {
+    FlagReason.SPAM: "Spam",
+    FlagReason.INAPPROPRIATE: "Inappropriate",
+    FlagReason.OFF_TOPIC: "Off-topic",
+    FlagReason.SOMETHING_ELSE: "Something else",
+}
+
+
+class FlagOutcome(enum.StrEnum):
+    """What the moderator decided about a post's open flags."""
+
+    AGREED = "agreed"  # the post stays hidden
+    DISAGREED = "disagreed"  # the post is shown again
+    DEFERRED = "deferred"  # closed without a decision; the post is shown again
+
+
+class PostFlag(Base):
+    """One member's flag on one post, open until a moderator decides."""
+
+    __tablename__ = "post_flags"
+    __table_args__ = (
+        # One flag per member per post: a double submission flags once.
+        UniqueConstraint("post_id", "flagger_id"),
+        # The review queue: posts with open flags.
+        Index("ix_post_flags_open", "resolved_at", "post_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    # Erasing a member erases their flags (the registry in community.profiles).
+    flagger_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[FlagReason] = mapped_column(StrEnumType(FlagReason))
+    # For the moderators only; never shown to the post's author or other members.
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[FlagOutcome | None] = mapped_column(StrEnumType(FlagOutcome))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    post: Mapped[Post] = relationship()
+    flagger: Mapped[User] = relationship(foreign_keys=[flagger_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

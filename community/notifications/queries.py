@@ -164,7 +164,7 @@ def _news_parts(viewer: User):  # a tuple of SQL pieces for the two queries belo
     unread_posts = and_(
         Post.topic_id == Topic.id,
         Post.post_number > read.last_read_post_number,
-        Post.deleted_at.is_(None),
+        policy.live_posts_clause(),
         or_(Post.author_id.is_(None), Post.author_id != viewer.id),
     )
     is_new = and_(

@@ -359,7 +359,7 @@ def quoted_authors(actor: User, quoted: Iterable[tuple[int, int]]) -> list[int]:
         .join(Topic, Topic.id == Post.topic_id)
         .where(
             tuple_(Post.topic_id, Post.post_number).in_(pairs),
-            Post.deleted_at.is_(None),
+            policy.live_posts_clause(),
             Post.author_id.is_not(None),
             policy.visible_topics_clause(actor),
         )

@@ -16,7 +16,7 @@ from community.invites import queries as invite_queries
 from community.invites.models import Invite, InviteUse, invite_spaces
 from community.onboarding.models import SETTINGS_ID, MemberOnboarding, OnboardingSettings
 from community.spaces.models import Space
-from community.topics.models import Post, Topic
+from community.topics.models import Post, ReviewState, Topic
 
 # "New this week": members who signed up this many days ago or less.
 NEWCOMER_DAYS = 7
@@ -194,7 +194,7 @@ def list_newcomers(
     """
     policy.require_welcome_newcomers(viewer)
     since = utcnow() - timedelta(days=NEWCOMER_DAYS)
-    live_posts = and_(Post.author_id == User.id, Post.deleted_at.is_(None))
+    live_posts = and_(Post.author_id == User.id, policy.live_posts_clause())
     seen_post = (
         exists()
         .where(live_posts, Post.topic_id == Topic.id)
@@ -234,7 +234,7 @@ def _first_posts(viewer: Viewer, user_ids: list[int]) -> dict[int, list[FirstPos
         .join(Topic, Post.topic_id == Topic.id)
         .where(
             Post.author_id.in_(user_ids),
-            Post.deleted_at.is_(None),
+            policy.live_posts_clause(),
             policy.visible_topics_clause(viewer),
         )
         .subquery()
@@ -244,6 +244,7 @@ def _first_posts(viewer: Viewer, user_ids: list[int]) -> dict[int, list[FirstPos
         later.topic_id == Post.topic_id,
         later.post_number > Post.post_number,
         later.deleted_at.is_(None),
+        later.review_state == ReviewState.PUBLISHED,
         or_(later.author_id.is_(None), later.author_id != Post.author_id),
     )
     statement = (

@@ -227,7 +227,7 @@ def list_activity(
     statement = (
         select(Post)
         .join(Topic, Topic.id == Post.topic_id)
-        .where(Post.author_id == member.id, Post.deleted_at.is_(None))
+        .where(Post.author_id == member.id, policy.live_posts_clause())
         .where(*(policy.visible_topics_clause(viewer) for viewer in viewers))
         .options(
             contains_eager(Post.topic).joinedload(Topic.space),

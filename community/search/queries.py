@@ -102,7 +102,7 @@ def search_posts(
         .join(Space, Topic.space_id == Space.id)
         .where(
             match.condition,
-            Post.deleted_at.is_(None),
+            policy.live_posts_clause(),
             policy.visible_topics_clause(viewer),
             *filters,
         )

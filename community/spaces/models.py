@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.accounts.models import User
@@ -70,6 +80,11 @@ class Space(Base):
     # Members at trust level 2 or more may invite people into this closed space; its
     # moderators switch it on (off by default).
     allows_member_invites: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Posts by trust-level-0 members wait in the review queue until a moderator
+    # approves them.
+    approves_new_member_posts: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     idea_board: Mapped[IdeaBoard] = mapped_column(StrEnumType(IdeaBoard), default=IdeaBoard.OFF)
     # Open votes a member may have on this board at once (None: no limit); votes
     # on shipped, declined and merged ideas return to the budget.

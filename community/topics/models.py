@@ -24,6 +24,22 @@ class TopicKind(enum.StrEnum):
     IDEA = "idea"
 
 
+class ReviewState(enum.StrEnum):
+    """Who may read a post (and, through its first post, a topic) besides its author
+    and the moderators of its space: everyone only while it is published."""
+
+    PUBLISHED = "published"
+    # A level-0 member's post in a space that approves new members' posts.
+    PENDING = "pending"
+    # Enough trusted members flagged it; a moderator has the last word.
+    HIDDEN = "hidden"
+    # A moderator refused it; its author reads it with the reason.
+    REJECTED = "rejected"
+
+
+REVIEW_REASON_MAX_LENGTH = 2_000
+
+
 class Topic(Base):
     __tablename__ = "topics"
     __table_args__ = (
@@ -63,6 +79,10 @@ class Topic(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When an employee first replied: the respond queue and the webcare figures.
     first_staff_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Always its first post's state, so that every topic list filters on one column.
+    review_state: Mapped[ReviewState] = mapped_column(
+        StrEnumType(ReviewState), default=ReviewState.PUBLISHED, server_default="published"
+    )
 
     space: Mapped[Space] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
@@ -77,6 +97,10 @@ class Topic(Base):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_published(self) -> bool:
+        return self.review_state is ReviewState.PUBLISHED
 
     @property
     def is_question(self) -> bool:
@@ -132,6 +156,11 @@ class Post(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     submission_token: Mapped[str | None] = mapped_column(String(SUBMISSION_TOKEN_MAX_LENGTH))
+    review_state: Mapped[ReviewState] = mapped_column(
+        StrEnumType(ReviewState), default=ReviewState.PUBLISHED, server_default="published"
+    )
+    # A moderator's reason for rejecting the post, shown to its author.
+    review_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     topic: Mapped[Topic] = relationship(foreign_keys=[topic_id])
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
@@ -143,6 +172,10 @@ class Post(Base):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_published(self) -> bool:
+        return self.review_state is ReviewState.PUBLISHED
 
 
 class PostRevision(Base):

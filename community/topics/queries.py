@@ -82,7 +82,7 @@ def list_space_topics(
     as cheap as page 1.
     """
     policy.require_read_space(viewer, space)
-    visible = [Topic.space_id == space.id, Topic.deleted_at.is_(None)]
+    visible = [Topic.space_id == space.id, policy.live_topics_clause()]
     if show in TOPIC_FILTERS:
         visible.append(TOPIC_FILTERS[show])
     if tag_id is not None:
@@ -158,7 +158,11 @@ def list_topic_posts(viewer: Viewer, topic: Topic, *, page: int, per_page: int) 
     first = (page - 1) * per_page + 1
     statement = (
         select(Post)
-        .where(Post.topic_id == topic.id, Post.post_number.between(first, first + per_page - 1))
+        .where(
+            Post.topic_id == topic.id,
+            Post.post_number.between(first, first + per_page - 1),
+            policy.topic_posts_clause(viewer, topic),
+        )
         .options(selectinload(Post.author))
         .order_by(Post.post_number)
     )

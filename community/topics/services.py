@@ -25,6 +25,7 @@ from community.topics.models import (
     TITLE_MIN_LENGTH,
     Post,
     PostRevision,
+    ReviewState,
     Topic,
     TopicKind,
 )
@@ -122,6 +123,9 @@ def create_topic(
     """Start a topic with its first post; raises ValidationFailed, NotFound, Forbidden.
 
     A ``submission_token`` already used by this member returns the topic it made.
+    In a space that approves new members' posts, a trust-level-0 member's topic is
+    created pending: nobody but its author and the space's moderators sees it, and
+    nobody is notified, until a moderator approves it (``publish_post``).
     """
     policy.require_post_in_space(actor, space)
     kind = check_kind(space, kind)
@@ -129,6 +133,7 @@ def create_topic(
     body = check_body(body)
     tag_names = tag_services.parse_tag_names(tags)
     now = utcnow()
+    state = _state_of_new_post(actor, space)
     topic = Topic(
         space=space,
         author=actor,
@@ -140,6 +145,7 @@ def create_topic(
         last_posted_at=now,
         last_poster=actor,
         tags=tag_services.resolve_tags(actor, tag_names),
+        review_state=state,
     )
     rendered = _render(body, space)
     post = Post(
@@ -150,6 +156,7 @@ def create_topic(
         body_html=rendered.html,
         created_at=now,
         submission_token=submission_token or None,
+        review_state=state,
     )
     db.session.add_all([topic, post])
     try:
@@ -159,18 +166,24 @@ def create_topic(
         return _post_made_by(actor, submission_token).topic
     if kind is TopicKind.IDEA:
         idea_services.start_idea(actor, topic)
-    db.session.execute(
-        update(Space)
-        .where(Space.id == space.id)
-        .values(topic_count=Space.topic_count + 1, post_count=Space.post_count + 1)
-    )
     notifications.mark_topic_read(actor, topic, 1)
-    notifications.notify_post(
-        actor, topic, post, mentioned=rendered.mentions, quoted=rendered.quotes
-    )
+    if post.is_published:
+        _count_post(post, 1)
+        notifications.notify_post(
+            actor, topic, post, mentioned=rendered.mentions, quoted=rendered.quotes
+        )
     db.session.commit()
-    log.info("topic.created user_id=%s topic_id=%s space_id=%s", actor.id, topic.id, space.id)
+    log.info(
+        "topic.created user_id=%s topic_id=%s space_id=%s state=%s",
+        actor.id, topic.id, space.id, state,
+    )  # fmt: skip
     return topic
+
+
+def _state_of_new_post(actor: User, space: Space) -> ReviewState:
+    if policy.can_post_without_approval(actor, space):
+        return ReviewState.PUBLISHED
+    return ReviewState.PENDING
 
 
 def reply_to_topic(
@@ -183,22 +196,26 @@ def reply_to_topic(
     policy.require_reply(actor, topic)
     body = check_body(body)
     now = utcnow()
+    state = _state_of_new_post(actor, topic.space)
     # One atomic UPDATE both counts the post and hands out its number, so two
-    # replies at the same moment never get the same number or lose a count.
+    # replies at the same moment never get the same number or lose a count. A
+    # pending reply only takes its number: it counts, and is the topic's latest
+    # activity, once approved (``publish_post``).
+    counted = (
+        {"post_count": Topic.post_count + 1, "last_posted_at": now, "last_poster_id": actor.id}
+        if state is ReviewState.PUBLISHED
+        else {}
+    )
     post_number = db.session.execute(
         update(Topic)
         .where(Topic.id == topic.id)
-        .values(
-            post_count=Topic.post_count + 1,
-            last_post_number=Topic.last_post_number + 1,
-            last_posted_at=now,
-            last_poster_id=actor.id,
-        )
+        .values(last_post_number=Topic.last_post_number + 1, **counted)
         .returning(Topic.last_post_number)
     ).scalar_one()
-    db.session.execute(
-        update(Space).where(Space.id == topic.space_id).values(post_count=Space.post_count + 1)
-    )
+    if state is ReviewState.PUBLISHED:
+        db.session.execute(
+            update(Space).where(Space.id == topic.space_id).values(post_count=Space.post_count + 1)
+        )
     if actor.is_employee and actor.id != topic.author_id:
         # The first staff reply takes the question off the respond queue and starts
         # the webcare clock's figures; only the first one counts.
@@ -216,6 +233,7 @@ def reply_to_topic(
         body_html=rendered.html,
         created_at=now,
         submission_token=submission_token or None,
+        review_state=state,
     )
     db.session.add(post)
     try:
@@ -226,13 +244,95 @@ def reply_to_topic(
     if topic.kind is TopicKind.IDEA:
         # Commenting on an idea follows it, like voting does.
         notifications.follow_unless_chosen(actor.id, topic.id)
-    db.session.refresh(topic, ["last_post_number"])
+    db.session.refresh(topic, ["last_post_number", "post_count", "last_posted_at"])
     notifications.mark_topic_read(actor, topic, post_number)
-    notifications.notify_post(
-        actor, topic, post, mentioned=rendered.mentions, quoted=rendered.quotes
-    )
+    if post.is_published:
+        notifications.notify_post(
+            actor, topic, post, mentioned=rendered.mentions, quoted=rendered.quotes
+        )
     db.session.commit()
-    log.info("post.created user_id=%s topic_id=%s post_id=%s", actor.id, topic.id, post.id)
+    log.info(
+        "post.created user_id=%s topic_id=%s post_id=%s state=%s",
+        actor.id, topic.id, post.id, state,
+    )  # fmt: skip
+    return post
+
+
+# --- review states (the review queue's services call these inside their transaction) ---
+
+
+def _count_post(post: Post, delta: int) -> None:
+    """Count a post in (+1) or out (-1) of its topic's and space's counters, with
+    atomic updates; a first post counts its whole topic."""
+    topic = post.topic
+    if post.is_first:
+        topic_posts = select(Topic.post_count).where(Topic.id == topic.id).scalar_subquery()
+        db.session.execute(
+            update(Space)
+            .where(Space.id == topic.space_id)
+            .values(
+                topic_count=Space.topic_count + delta,
+                post_count=Space.post_count + delta * topic_posts,
+            )
+        )
+        return
+    db.session.execute(
+        update(Topic).where(Topic.id == topic.id).values(post_count=Topic.post_count + delta)
+    )
+    db.session.execute(
+        update(Space).where(Space.id == topic.space_id).values(post_count=Space.post_count + delta)
+    )
+
+
+def _set_state(post: Post, state: ReviewState) -> None:
+    post.review_state = state
+    if post.is_first:
+        post.topic.review_state = state
+
+
+def publish_post(post: Post) -> Post:
+    """Publish a pending or hidden post (a first post publishes its topic). A pending
+    one becomes its topic's latest activity and is announced now: mentions, quotes,
+    the topic's author and watchers hear of it as of a new post. No commit."""
+    was = post.review_state
+    if was is ReviewState.PUBLISHED:
+        return post
+    _set_state(post, ReviewState.PUBLISHED)
+    db.session.flush()
+    if was is ReviewState.REJECTED:
+        return post  # never counted (only a pending post is rejected)
+    _count_post(post, 1)
+    topic = post.topic
+    if was is ReviewState.PENDING and not post.is_first and post.author_id is not None:
+        db.session.execute(
+            update(Topic)
+            .where(Topic.id == topic.id)
+            .values(last_posted_at=utcnow(), last_poster_id=post.author_id)
+        )
+    db.session.refresh(topic, ["post_count", "last_posted_at", "last_poster_id"])
+    if was is ReviewState.PENDING and post.author is not None:
+        rendered = _render(post.body_source, topic.space)
+        notifications.notify_post(
+            post.author, topic, post, mentioned=rendered.mentions, quoted=rendered.quotes
+        )
+    return post
+
+
+def hide_post(post: Post) -> Post:
+    """Take a published post out of sight until a moderator decides (flags). No commit."""
+    if post.review_state is not ReviewState.PUBLISHED:
+        return post
+    _count_post(post, -1)
+    _set_state(post, ReviewState.HIDDEN)
+    return post
+
+
+def reject_post(post: Post, *, reason: str) -> Post:
+    """Refuse a pending post; its author reads it with the reason. No commit."""
+    if post.review_state is ReviewState.PUBLISHED:
+        _count_post(post, -1)
+    _set_state(post, ReviewState.REJECTED)
+    post.review_reason = reason
     return post
 
 
@@ -258,11 +358,21 @@ def _post_made_by(actor: User, submission_token: str | None) -> Post:
 def edit_post(actor: User, post: Post, *, body: str, title: str | None = None) -> Post:
     """Change a post (and its topic's title, for a first post), keeping a revision."""
     policy.require_edit_post(actor, post)
+    if apply_edit(actor, post, body=body, title=title):
+        db.session.commit()
+        log.info("post.edited user_id=%s post_id=%s", actor.id, post.id)
+    return post
+
+
+def apply_edit(actor: User, post: Post, *, body: str, title: str | None = None) -> bool:
+    """The change ``edit_post`` makes, inside the caller's transaction (no commit, no
+    policy check: the caller checked); False when nothing changed. Raises
+    ValidationFailed before changing anything."""
     body = check_body(body)
     topic = post.topic
     new_title = check_title(title) if (title is not None and post.is_first) else topic.title
     if body == post.body_source and new_title == topic.title:
-        return post
+        return False
     post.revision_count = Post.revision_count + 1
     db.session.flush()
     db.session.refresh(post, ["revision_count"])
@@ -290,12 +400,12 @@ def edit_post(actor: User, post: Post, *, body: str, title: str | None = None) -
             detail=f"revision={post.revision_count}",
         )
     db.session.flush()
-    notifications.notify_post_edit(
-        actor, topic, post, mentioned=rendered.mentions, quoted=rendered.quotes
-    )
-    db.session.commit()
-    log.info("post.edited user_id=%s post_id=%s", actor.id, post.id)
-    return post
+    if post.is_published:
+        # An unpublished post's mentions are announced when it is published.
+        notifications.notify_post_edit(
+            actor, topic, post, mentioned=rendered.mentions, quoted=rendered.quotes
+        )
+    return True
 
 
 def delete_post(actor: User, post: Post) -> Post:
