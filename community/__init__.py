@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from community.ideas.views import bp as ideas_bp
     from community.invites.views import bp as invites_bp
     from community.moderation.audit_views import bp as audit_bp
+    from community.moderation.review_views import bp as review_bp
     from community.notifications.views import bp as notifications_bp
     from community.onboarding.views import bp as onboarding_bp
     from community.profiles.views import bp as profiles_bp
@@ -122,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(onboarding_bp)
     app.register_blueprint(profiles_bp)
+    app.register_blueprint(review_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(spaces_bp)
     app.register_blueprint(tags_bp)

@@ -611,7 +611,9 @@ def can_review_post(viewer: Viewer, post: Post) -> bool:
 
 
 def require_review_post(viewer: Viewer, post: Post) -> None:
-    require_read_post(viewer, post)
+    """404 where the viewer cannot read the post's space; 403 for the rest who may
+    not review it (a space moderator acting on another space's item)."""
+    require_read_space(viewer, post.topic.space)
     if not can_review_post(viewer, post):
         raise Forbidden
 

@@ -55,6 +55,7 @@ def make_user(
     is_confirmed: bool = True,
     password: str = PASSWORD,
     has_signed_in: bool = True,
+    trust_level: int = 0,
 ) -> User:
     """A member; ``has_signed_in`` False makes one whose next sign-in is their first
     (and shows them the welcome page)."""
@@ -70,6 +71,7 @@ def make_user(
         is_employee=is_employee,
         is_employee_set_by_admin=is_employee,  # as an admin would decide it
         email_confirmed_at=utcnow() if is_confirmed else None,
+        trust_level=trust_level,
     )
     db.session.add(user)
     if has_signed_in:
@@ -112,6 +114,7 @@ def make_space(
     moderators: tuple[User, ...] = (),
     idea_board: IdeaBoard = IdeaBoard.OFF,
     idea_vote_budget: int | None = None,
+    approves_new_member_posts: bool = False,
 ) -> Space:
     number = next(_sequence)
     space = Space(
@@ -122,6 +125,7 @@ def make_space(
         is_listed=is_listed,
         idea_board=idea_board,
         idea_vote_budget=idea_vote_budget,
+        approves_new_member_posts=approves_new_member_posts,
     )
     db.session.add(space)
     for user in members:

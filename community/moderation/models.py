@@ -80,6 +80,7 @@ class AuditAction(enum.StrEnum):
     POST_REJECT = "post:reject"
     FLAG_AGREE = "flag:agree"
     FLAG_DISAGREE = "flag:disagree"
+    FLAG_DEFER = "flag:defer"
     TAG_CREATE = "tag:create"
     IDEA_STATUS = "idea:status"
     IDEA_MERGE = "idea:merge"

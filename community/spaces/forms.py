@@ -38,6 +38,9 @@ class SpaceForm(BaseForm):
     visibility = SelectField("Who can read it", choices=VISIBILITY_CHOICES)
     is_listed = BooleanField("List it in the directory (closed spaces: name and description only)")
     accepts_join_requests = BooleanField("Members may ask to join (closed, listed spaces)")
+    approves_new_member_posts = BooleanField(
+        "Approve new members' posts (trust level 0 posts wait in the review queue)"
+    )
     idea_board = SelectField(
         "Ideas",
         choices=[

@@ -43,6 +43,7 @@ AUDITED_SETTINGS = (
     "visibility",
     "is_listed",
     "accepts_join_requests",
+    "approves_new_member_posts",
     "idea_board",
     "idea_vote_budget",
 )
@@ -89,6 +90,7 @@ def create_space(
     visibility: Visibility,
     is_listed: bool = True,
     accepts_join_requests: bool = False,
+    approves_new_member_posts: bool = False,
     idea_board: IdeaBoard = IdeaBoard.OFF,
     idea_vote_budget: int | None = None,
 ) -> Space:
@@ -102,6 +104,7 @@ def create_space(
         visibility=Visibility(visibility),
         is_listed=is_listed,
         accepts_join_requests=accepts_join_requests,
+        approves_new_member_posts=approves_new_member_posts,
         idea_board=IdeaBoard(idea_board),
         idea_vote_budget=_check_vote_budget(idea_vote_budget),
     )
@@ -123,10 +126,12 @@ def update_space(
     visibility: Visibility,
     is_listed: bool,
     accepts_join_requests: bool = False,
+    approves_new_member_posts: bool | None = None,
     idea_board: IdeaBoard | None = None,
     idea_vote_budget: int | None = None,
 ) -> Space:
-    """Change a space's settings; ``idea_board`` None keeps the current one."""
+    """Change a space's settings; ``idea_board`` and ``approves_new_member_posts``
+    None keep the current ones."""
     policy.require_manage_spaces(actor)
     name, slug, description = _check_space_fields(name=name, slug=slug, description=description)
     before = {setting: getattr(space, setting) for setting in AUDITED_SETTINGS}
@@ -137,6 +142,8 @@ def update_space(
     space.visibility = Visibility(visibility)
     space.is_listed = is_listed
     space.accepts_join_requests = accepts_join_requests
+    if approves_new_member_posts is not None:
+        space.approves_new_member_posts = approves_new_member_posts
     if idea_board is not None:
         space.idea_board = IdeaBoard(idea_board)
     space.idea_vote_budget = _check_vote_budget(idea_vote_budget)

@@ -157,6 +157,7 @@ def admin_new() -> ResponseReturnValue:
                 visibility=Visibility(form.visibility.data),
                 is_listed=form.is_listed.data,
                 accepts_join_requests=form.accepts_join_requests.data,
+                approves_new_member_posts=form.approves_new_member_posts.data,
                 idea_board=IdeaBoard(form.idea_board.data),
                 idea_vote_budget=form.idea_vote_budget.data,
             )
@@ -184,6 +185,7 @@ def admin_edit(slug: str) -> ResponseReturnValue:
                 visibility=Visibility(form.visibility.data),
                 is_listed=form.is_listed.data,
                 accepts_join_requests=form.accepts_join_requests.data,
+                approves_new_member_posts=form.approves_new_member_posts.data,
                 idea_board=IdeaBoard(form.idea_board.data),
                 idea_vote_budget=form.idea_vote_budget.data,
             )
