@@ -33,12 +33,14 @@ from community.profiles import services as profile_services
 from community.profiles.models import FieldAnswer, FieldVisibility, ProfileFieldKind
 from community.spaces import services as space_services
 from community.spaces.models import IdeaBoard, JoinRequest, MembershipRole
-from community.topics.models import TopicKind
+from community.topics import services as topic_services
+from community.topics.models import ReviewState, TopicKind
 from tests import factories
 from tests.conftest import PERSONAS, SPACE_KINDS, csrf_token_from
 from tests.mail import sent_mail
 from tests.test_policy import (
     DASHBOARD,
+    FLAG_AT_TRUST_LEVEL_1,
     GROUPS,
     IDEA_NOTES,
     IDEA_STAFF,
@@ -47,6 +49,8 @@ from tests.test_policy import (
     POST,
     READ,
     REVIEW,
+    REVIEW_POST,
+    REVIEW_QUEUE,
     SITE,
     N,
     Y,
@@ -151,6 +155,19 @@ def dashboard_action(persona: str, column: int) -> int:
     if _anonymous(persona):
         return 302
     return 302 if DASHBOARD[persona] else 404
+
+
+def review_queue(persona: str, column: int) -> int:
+    if _anonymous(persona):
+        return 302
+    return 200 if REVIEW_QUEUE[persona] else 404
+
+
+# Every persona is at trust level 0, below FLAG_MIN_TRUST_LEVEL: readers see the post
+# but may not flag it (test_policy.FLAG_AT_TRUST_LEVEL_1 says who may at level 1).
+FLAG_AT_TRUST_LEVEL_0 = {
+    persona: tuple(N for _ in allowed) for persona, allowed in FLAG_AT_TRUST_LEVEL_1.items()
+}
 
 
 def respond_queue(persona: str, column: int) -> int:
@@ -278,7 +295,14 @@ def search_canaries(objects: Objects) -> dict:
     every canary is looked for in the results.
     """
     kind = objects.tag.removeprefix("canary").removesuffix("tag")
-    return {"q": f"canary{kind} OR canary{kind}body OR canary{kind}reply"}
+    held = " OR ".join(f"{state}{kind}{part}" for state in HELD_STATES for part in HELD_PARTS)
+    return {"q": f"canary{kind} OR canary{kind}body OR canary{kind}reply OR {held}"}
+
+
+# Posts nobody but their author and the space's moderators may see, in every space:
+# a topic and a reply waiting for approval, and a topic and a reply hidden by flags.
+HELD_STATES = ("held", "flagged")
+HELD_PARTS = ("title", "body", "reply")
 
 
 # POSTs carry a valid CSRF token and no other fields: allowed personas get the form's
@@ -303,6 +327,21 @@ ROUTES: dict[str, Route] = {
     "topics.revisions": Route(post, get=readers(200)),
     "topics.pin": Route(topic, post=acting(MODERATE, 302)),
     "topics.wiki": Route(post, post=acting(MODERATE, 302), data=lambda o: {"value": "on"}),
+    # The review queue: a space's moderators review its posts (the reply is published,
+    # so approving it is a no-op redirect; an empty reason or decision is refused).
+    "review.index": Route(nothing, get=review_queue),
+    "review.approve": Route(reply, post=acting(REVIEW_POST, 302)),
+    "review.edit_and_approve": Route(
+        reply, get=acting(REVIEW_POST, 200), post=acting(REVIEW_POST, 302)
+    ),
+    "review.reject": Route(reply, get=acting(REVIEW_POST, 200), post=acting(REVIEW_POST, 422)),
+    "review.decide_flags": Route(reply, post=acting(REVIEW_POST, 422)),
+    "review.flag": Route(
+        reply,
+        get=acting(FLAG_AT_TRUST_LEVEL_0, 200),
+        post=acting(FLAG_AT_TRUST_LEVEL_0, 422),
+        data=lambda o: {"reason": "spam"},
+    ),
     "tags.index": Route(nothing, get=everyone(200)),
     # Everyone may search; results hold only what the persona may read.
     "search.index": Route(search_canaries, get=everyone(200)),
@@ -490,8 +529,13 @@ def test_every_route_is_in_the_leak_matrix(app):
 # --- the walk -----------------------------------------------------------------------
 
 
-def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
-    """A topic with a reply in each space; canaries for the closed and employee ones."""
+def _seed_canaries(
+    world, held_canaries: dict[str, list[str]] | None = None
+) -> tuple[dict[str, Objects], dict[str, list[str]]]:
+    """A topic with a reply in each space; canaries for the closed and employee ones.
+
+    Given ``held_canaries``, each space also gets held and flag-hidden posts
+    (``_seed_held_posts``), whose canaries go there by space kind."""
     admin = world.user("admin")
     voices = {
         "public": factories.make_user(username="publicvoice"),
@@ -617,11 +661,41 @@ def _seed_canaries(world) -> tuple[dict[str, Objects], dict[str, list[str]]]:
             profile_field_id=profile_field.id,
         )
         canaries[kind] = [marker, f"{marker}BODY", f"{marker}REPLY", f"canary{kind}tag"]
+        if held_canaries is not None:
+            held_canaries[kind] = _seed_held_posts(world.spaces[kind], topic, voices[kind])
     canaries["closed"].append("Canaryclosed")
     canaries["employee"].append("Canaryemployee")
     # Employee spaces are not even listed to others: their name is a canary too.
     canaries["employee"].append(world.spaces["employee"].name)
     return objects, canaries
+
+
+def _seed_held_posts(space, question, voice) -> list[str]:
+    """A topic and a reply of ``voice`` waiting for approval, and a topic and a reply
+    hidden by flags, each with its canaries; the replies are on the canary question.
+
+    The replies mention and quote nobody, but were announced (the hidden ones while
+    published, the held ones as if approval had come and gone): what is shown must
+    still leave them out. Returns the canaries.
+    """
+    kind = space.visibility.value.upper()
+    found = []
+    for state in HELD_STATES:
+        marker = f"{state.upper()}{kind}"
+        topic = factories.make_topic(
+            space, author=voice, title=f"{marker}TITLE a topic", body=f"{marker}BODY text"
+        )
+        reply = factories.make_reply(question, author=voice, body=f"{marker}REPLY text")
+        for post in (factories.first_post(topic), reply):
+            if state == "flagged":
+                topic_services.hide_post(post)
+            else:
+                post.review_state = ReviewState.PENDING
+                if post.is_first:
+                    post.topic.review_state = ReviewState.PENDING
+        found += [f"{marker}TITLE", f"{marker}BODY", f"{marker}REPLY"]
+    db.session.commit()
+    return found
 
 
 def _png() -> bytes:
@@ -684,7 +758,8 @@ class Outcome:
 def test_leak_matrix_every_route_role_and_space_kind(
     app, database, world, client_as, report_figure
 ):
-    objects, canaries = _seed_canaries(world)
+    held_canaries: dict[str, list[str]] = {}
+    objects, canaries = _seed_canaries(world, held_canaries)
     outcome = Outcome(mismatches=[], leaks=[], telling_404s=[])
     database_name = "postgresql" if database.dialect.name == "postgresql" else "sqlite"
 
@@ -695,17 +770,28 @@ def test_leak_matrix_every_route_role_and_space_kind(
         missing_404s: dict[tuple[str, str], str] = {}
         session = Session(client, database, session_cookie, token)
 
-        hidden_canaries = [
-            canary
-            for column, kind in enumerate(SPACE_KINDS)
-            if not READ[persona][column]
-            for canary in canaries[kind]
-        ] + [
-            # Internal notes: hidden from everyone but employees, even where they read.
-            f"INTERNALNOTE{kind.upper()}"
-            for column, kind in enumerate(SPACE_KINDS)
-            if not IDEA_NOTES[persona][column]
-        ]
+        hidden_canaries = (
+            [
+                canary
+                for column, kind in enumerate(SPACE_KINDS)
+                if not READ[persona][column]
+                for canary in canaries[kind]
+            ]
+            + [
+                # Internal notes: hidden from everyone but employees, even where they read.
+                f"INTERNALNOTE{kind.upper()}"
+                for column, kind in enumerate(SPACE_KINDS)
+                if not IDEA_NOTES[persona][column]
+            ]
+            + [
+                # Held and flag-hidden posts: their author (no persona) and the space's
+                # moderators only, even where the persona reads the space.
+                canary
+                for column, kind in enumerate(SPACE_KINDS)
+                if not REVIEW_POST[persona][column]
+                for canary in held_canaries[kind]
+            ]
+        )
         for endpoint, route in ROUTES.items():
             rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
             for column, kind in enumerate(SPACE_KINDS):
@@ -755,7 +841,8 @@ def test_leak_matrix_every_route_role_and_space_kind(
 
 def test_leak_matrix_admin_sees_every_canary_so_the_check_can_fail(world, client_as):
     """A positive control: the canaries really are on the pages the matrix visits."""
-    objects, canaries = _seed_canaries(world)
+    held_canaries: dict[str, list[str]] = {}
+    objects, canaries = _seed_canaries(world, held_canaries)
     admin = client_as("admin")
     assert world.user("admin").role is Role.ADMIN
     notifications = admin.get("/notifications").get_data(as_text=True)
@@ -763,6 +850,15 @@ def test_leak_matrix_admin_sees_every_canary_so_the_check_can_fail(world, client
         body = admin.get(f"/t/{objects[kind].topic_id}").get_data(as_text=True)
         for canary in canaries[kind]:
             assert canary in body, (kind, canary)
+        # The held and flagged replies are on the question's page for its moderators,
+        # and every held post is in the review queue or on its topic's page.
+        for canary in held_canaries[kind]:
+            if canary.endswith("REPLY"):
+                assert canary in body, (kind, canary)
+        queue = admin.get("/review").get_data(as_text=True)
+        for canary in held_canaries[kind]:
+            if canary.startswith("HELD"):
+                assert canary in queue, (kind, canary)
         profile = admin.get(f"/u/{objects[kind].username}").get_data(as_text=True)
         assert f"CANARY{kind.upper()}REPLY" in profile  # the voice's activity
         if kind != "public":

@@ -21,7 +21,7 @@ from community.profiles.models import FieldVisibility, ProfileFieldKind, Profile
 from community.spaces import services as space_services
 from community.spaces.models import IdeaBoard, Space, Visibility
 from community.topics import services as topic_services
-from community.topics.models import Post, Topic, TopicKind
+from community.topics.models import Post, ReviewState, Topic, TopicKind
 from tests import factories
 from tests.conftest import PERSONAS, SPACE_KINDS
 
@@ -171,6 +171,61 @@ GROUPS = {
     "admin":           (Y, Y, Y, Y, Y, Y),
 }  # fmt: skip
 
+# The review queue page: moderators of any space, global moderators and admins.
+REVIEW_QUEUE = {
+    "anonymous":       N,
+    "unconfirmed":     N,
+    "member":          N,
+    "closed_member":   N,
+    "group_member":    N,
+    "employee":        N,
+    "space_moderator": Y,
+    "moderator":       Y,
+    "admin":           Y,
+}  # fmt: skip
+# Reviewing a post (approve, edit and approve, reject, decide its flags), and reading
+# one that waits, was hidden by flags or was rejected, written by someone else: the
+# space's moderators.
+REVIEW_POST = {
+    "anonymous":       (N, N, N),
+    "unconfirmed":     (N, N, N),
+    "member":          (N, N, N),
+    "closed_member":   (N, N, N),
+    "group_member":    (N, N, N),
+    "employee":        (N, N, N),
+    "space_moderator": (Y, Y, N),
+    "moderator":       (Y, N, N),
+    "admin":           (Y, Y, Y),
+}  # fmt: skip
+# Flagging someone else's post with every persona at trust level 1 (the default
+# FLAG_MIN_TRUST_LEVEL): confirmed members who read it. At trust level 0, as the world
+# makes them, nobody may.
+FLAG_AT_TRUST_LEVEL_1 = {
+    "anonymous":       (N, N, N),
+    "unconfirmed":     (N, N, N),
+    "member":          (Y, N, N),
+    "closed_member":   (Y, Y, N),
+    "group_member":    (Y, Y, N),
+    "employee":        (Y, N, Y),
+    "space_moderator": (Y, Y, N),
+    "moderator":       (Y, N, N),
+    "admin":           (Y, Y, Y),
+}  # fmt: skip
+# Posting at once (no approval) in a space that approves new members' posts, every
+# persona at trust level 0: its moderators and employees. (Nobody else may post at
+# all where they may not read; see POST.)
+POST_WITHOUT_APPROVAL = {
+    "anonymous":       (N, N, N),
+    "unconfirmed":     (N, N, N),
+    "member":          (N, N, N),
+    "closed_member":   (N, N, N),
+    "group_member":    (N, N, N),
+    "employee":        (Y, Y, Y),
+    "space_moderator": (Y, Y, N),
+    "moderator":       (Y, N, N),
+    "admin":           (Y, Y, Y),
+}  # fmt: skip
+
 CASES = [(persona, kind) for persona in PERSONAS for kind in SPACE_KINDS]
 
 
@@ -280,10 +335,15 @@ def test_visible_topics_clause_agrees_with_can_read_topic(world, persona):
     first_post = db.session.scalar(select(Post).where(Post.topic_id == deleted.id))
     topic_services.delete_post(admin, first_post)
 
+    held = factories.make_topic(world.spaces["public"], author=admin)
+    held.review_state = ReviewState.PENDING  # lists leave it out, as deleted ones
+    db.session.commit()
+
     in_sql = set(db.session.scalars(select(Topic.id).where(policy.visible_topics_clause(viewer))))
     expected = {t.id for t in topics if policy.can_read_topic(viewer, t)}
     assert in_sql == expected
     assert deleted.id not in in_sql
+    assert held.id not in in_sql
 
 
 def test_post_author_may_edit_and_delete_own_post_but_not_others(world):
@@ -635,3 +695,76 @@ def test_only_owners_and_admins_may_delete_an_account(world):
         viewer = _viewer(world, persona)
         expected = persona in ("member", "admin")
         assert policy.can_delete_member(viewer, member) is expected, persona
+
+
+def _post_by_outsider(world, space):
+    """The first post of a topic by a member who is no persona (so every persona
+    reads it as someone else's), in ``space``."""
+    author = factories.make_user(username=f"outsider{space.id}", is_employee=True)
+    space_services.add_member(world.user("admin"), space, author)
+    return factories.first_post(factories.make_topic(space, author=author))
+
+
+@pytest.mark.parametrize(("persona", "kind"), CASES)
+def test_policy_matrix_review_and_flags(world, persona, kind):
+    viewer = _viewer(world, persona)
+    space = world.spaces[kind]
+    column = SPACE_KINDS.index(kind)
+    post = _post_by_outsider(world, space)
+
+    assert policy.can_use_review_queue(viewer) is REVIEW_QUEUE[persona]
+    assert policy.can_review_post(viewer, post) is REVIEW_POST[persona][column]
+    assert policy.can_flag_post(viewer, post) is False  # trust level 0
+    space.approves_new_member_posts = True
+    assert policy.can_post_without_approval(viewer, space) is POST_WITHOUT_APPROVAL[persona][column]
+    if viewer.is_authenticated:
+        viewer.trust_level = TrustLevel.BASIC
+        assert policy.can_flag_post(viewer, post) is FLAG_AT_TRUST_LEVEL_1[persona][column]
+        # Trust level 1 posts at once everywhere.
+        assert policy.can_post_without_approval(viewer, space) is True
+    for state in (ReviewState.PENDING, ReviewState.HIDDEN, ReviewState.REJECTED):
+        post.review_state = post.topic.review_state = state
+        assert policy.can_read_post(viewer, post) is REVIEW_POST[persona][column]
+        assert policy.can_read_topic(viewer, post.topic) is REVIEW_POST[persona][column]
+        # Nobody flags or answers what is not published.
+        assert policy.can_flag_post(viewer, post) is False
+        assert policy.can_reply(viewer, post.topic) is False
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_moderated_spaces_clause_agrees_with_can_moderate_space(world, persona):
+    viewer = _viewer(world, persona)
+    unlisted = factories.make_space(visibility=Visibility.CLOSED, is_listed=False)
+    spaces = [*world.spaces.values(), unlisted]
+    in_sql = set(
+        db.session.scalars(
+            select(Space.id).where(
+                Space.id.in_([space.id for space in spaces]), policy.moderated_spaces_clause(viewer)
+            )
+        )
+    )
+    assert in_sql == {space.id for space in spaces if policy.can_moderate_space(viewer, space)}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_topic_posts_clause_agrees_with_can_read_post(world, persona):
+    viewer = _viewer(world, persona)
+    topic = factories.make_topic(world.spaces["public"], author=world.user("admin"))
+    authors = [user for user in world.users.values() if user is not None and user.is_confirmed]
+    posts = [factories.make_reply(topic, author=author) for author in authors]
+    for number, post in enumerate(posts):
+        post.review_state = list(ReviewState)[number % len(ReviewState)]
+    db.session.commit()
+    in_sql = set(
+        db.session.scalars(
+            select(Post.id).where(
+                Post.topic_id == topic.id, policy.topic_posts_clause(viewer, topic)
+            )
+        )
+    )
+    in_python = {
+        post.id
+        for post in [factories.first_post(topic), *posts]
+        if policy.can_read_post(viewer, post)
+    }
+    assert in_sql == in_python
