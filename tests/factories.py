@@ -26,8 +26,9 @@ from community.groups.models import Group, GroupMember, SpaceGroup
 from community.ideas import services as idea_services
 from community.ideas.models import Idea, IdeaStatus, IdeaVote
 from community.invites import services as invite_services
+from community.moderation import review_services
 from community.moderation.audit import record_audit
-from community.moderation.models import AuditAction, AuditTarget
+from community.moderation.models import AuditAction, AuditTarget, FlagOutcome
 from community.notifications import preferences as notification_preferences
 from community.notifications import services as notification_services
 from community.notifications.models import DigestMark, EmailFrequency, NotificationKind, WatchLevel
@@ -193,7 +194,7 @@ def make_rich_member(world) -> RichMember:
     rich = make_user(
         username=identifiers["username"], display_name=identifiers["display_name"],
         email=identifiers["email"], role=Role.MODERATOR, is_employee=True,
-        password=RICH_PASSWORD,
+        password=RICH_PASSWORD, trust_level=1,
     )  # fmt: skip
     public = world.spaces["public"]
     public.idea_board = IdeaBoard.ALONGSIDE
@@ -230,6 +231,15 @@ def make_rich_member(world) -> RichMember:
     spam = make_reply(others_topic, author=other, body="Buy cheap lamps")
     topic_services.delete_post(rich, spam)
     notification_services.set_watch_level(rich, others_topic, WatchLevel.WATCHING)
+    # Flags: one they raised (with a note) and then decided as a moderator, and one
+    # another member raised on their post, naming them.
+    flagged = make_reply(others_topic, author=other, body="Cheap lamps, again")
+    review_services.flag_post(rich, flagged, reason="something_else", note="A repeat advert")
+    review_services.decide_flags(rich, flagged, outcome=FlagOutcome.DISAGREED)
+    flagger = make_user(username="richflagger", trust_level=1)
+    review_services.flag_post(
+        flagger, own_reply, reason="something_else", note=f"{identifiers['username']} is rude"
+    )
     # How they are told: a space they track, how far they read, a mail choice, a digest.
     notification_services.set_space_watch_level(rich, public, WatchLevel.TRACKING)
     notification_services.read_topic(rich, others_topic, up_to=2)

@@ -31,7 +31,7 @@ from community.extensions import db
 from community.ideas.models import Idea, IdeaNote, IdeaStatusChange, IdeaVote
 from community.invites.models import Invite, InviteUse
 from community.markdown import render_markdown
-from community.moderation.models import AuditEntry
+from community.moderation.models import AuditEntry, PostFlag
 from community.notifications.models import OutgoingMail
 from community.spaces.models import Space
 from community.topics.models import Post, PostRevision, Topic
@@ -253,11 +253,12 @@ RULES: tuple[Rule, ...] = (
               "data_exports.user_id", "group_members.user_id", "group_requests.user_id",
               "member_onboarding.user_id", "space_watches.user_id", "topic_reads.user_id",
               "email_preferences.user_id", "digest_marks.user_id", "mail_outbox.user_id",
-              "summary_subscriptions.user_id"),
+              "summary_subscriptions.user_id", "post_flags.flagger_id"),
     _detaching("notifications.actor_id", "join_requests.decided_by_id", "tags.created_by_id",
                "idea_status_changes.actor_id", "post_revisions.editor_id",
                "posts.deleted_by_id", "topics.last_poster_id", "group_requests.decided_by_id",
-               "member_onboarding.welcomed_by_id", "onboarding_settings.updated_by_id"),
+               "member_onboarding.welcomed_by_id", "onboarding_settings.updated_by_id",
+               "post_flags.resolved_by_id"),
     # The log is append-only (community.moderation.audit): the database's ON DELETE
     # SET NULL detaches the actor when the account row goes.
     Rule(("audit_entries.actor_id",), "kept; the database sets it to NULL with the account",
@@ -336,6 +337,20 @@ def _redact_audit_reasons(identifiers: tuple[str, ...]) -> None:
         )
 
 
+# Text moderators and other members wrote about posts, which may name the member: a
+# rejection's reason (on the member's post or another's) and other flaggers' notes.
+REVIEW_TEXT_COLUMNS = ((Post, "review_reason"), (PostFlag, "note"))
+
+
+def _redact_review_texts(identifiers: tuple[str, ...]) -> None:
+    for model, name in REVIEW_TEXT_COLUMNS:
+        column = getattr(model, name)
+        for row in db.session.scalars(
+            select(model).where(or_(*(func.lower(column).contains(i.lower()) for i in identifiers)))
+        ):
+            setattr(row, name, redact(getattr(row, name), identifiers))
+
+
 def _redact_mail_to_others(identifiers: tuple[str, ...]) -> None:
     """Mail the member wrote or was named in, queued for others (a welcome letter, an
     invitation), keeps its message without their name."""
@@ -377,6 +392,7 @@ def erase_member(member: User, *, remove_posts: bool) -> None:
     db.session.flush()
     _rewrite_mentions(job.username)
     _redact_audit_reasons(identifiers)
+    _redact_review_texts(identifiers)
     _forget_invited_address(member.email.lower())
     _forget_mail_to(member.email.lower())
     _redact_mail_to_others(identifiers)

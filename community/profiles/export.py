@@ -109,6 +109,9 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         _f("edited_at", "string|null", "When it was last edited."),
         _f("deleted_at", "string|null", "When it was deleted."),
         _f("is_wiki", "boolean", "Whether the space's members may edit it."),
+        _f("review_state", "string", "published, pending (waiting for approval), hidden "
+           "(by members' flags, until a moderator decides) or rejected."),
+        _f("rejection_reason", "string", "Why a moderator rejected it, if they did."),
         _f("revisions", "array", "Earlier versions: revision_number, title, body_markdown, "
            "created_at, edited_by_me."),
     ), export_rows.posts),
@@ -260,7 +263,7 @@ SECTIONS: tuple[Section | NotExported, ...] = (
     Section("moderation_actions.json", "What you did as a moderator or admin.", (
         "audit_entries.actor_id", "posts.deleted_by_id", "join_requests.decided_by_id",
         "group_requests.decided_by_id", "member_onboarding.welcomed_by_id",
-        "onboarding_settings.updated_by_id",
+        "onboarding_settings.updated_by_id", "post_flags.resolved_by_id",
     ), (
         _f("action", "string", "What was done (domain:verb)."),
         _f("target_type", "string|null", "The kind of thing acted on."),
@@ -274,6 +277,17 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         _CREATED,
         _f("by", "string", "Always \"staff\": who acted is theirs to keep."),
     ), export_rows.moderation_about_me),
+    Section("flags.json", "Posts you flagged for the moderators, and what they decided.", (
+        "post_flags.flagger_id",
+    ), (
+        _f("post_id", "integer", "The post you flagged."),
+        _TOPIC, _TITLE,
+        _f("reason", "string", "spam, inappropriate, off_topic or something_else."),
+        _f("note", "string", "Your note to the moderators."),
+        _CREATED,
+        _f("resolved_at", "string|null", "When a moderator decided."),
+        _f("outcome", "string|null", "agreed, disagreed or deferred."),
+    ), export_rows.flags),
     Section("exports.json", "Archives like this one you asked for.", ("data_exports.user_id",), (
         _CREATED,
         _f("expires_at", "string", "When its link stops working."),

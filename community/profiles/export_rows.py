@@ -33,7 +33,7 @@ from community.extensions import db
 from community.groups.models import Group, GroupMember, GroupRequest
 from community.ideas.models import Idea, IdeaNote, IdeaStatusChange, IdeaVote
 from community.invites.models import Invite, InviteUse, invite_spaces
-from community.moderation.models import AuditEntry, AuditTarget
+from community.moderation.models import AuditEntry, AuditTarget, PostFlag
 from community.notifications.models import (
     EmailPreference,
     Notification,
@@ -216,6 +216,8 @@ def posts(member: User) -> list[Row]:
             Post.edited_at,
             Post.deleted_at,
             Post.is_wiki,
+            Post.review_state,
+            Post.review_reason.label("rejection_reason"),
         )
         .join(Topic, Topic.id == Post.topic_id)
         .where(Post.author_id == member.id)
@@ -225,6 +227,26 @@ def posts(member: User) -> list[Row]:
     for row in rows:
         row["revisions"] = revisions.get(row["id"], [])
     return rows
+
+
+def flags(member: User) -> list[Row]:
+    """Flags the member raised (the post's text is not theirs: its number only)."""
+    return _fetch(
+        select(
+            PostFlag.post_id,
+            Post.topic_id,
+            _title(member).label("title"),
+            PostFlag.reason,
+            PostFlag.note,
+            PostFlag.created_at,
+            PostFlag.resolved_at,
+            PostFlag.outcome,
+        )
+        .join(Post, Post.id == PostFlag.post_id)
+        .join(Topic, Topic.id == Post.topic_id)
+        .where(PostFlag.flagger_id == member.id)
+        .order_by(PostFlag.id)
+    )
 
 
 def ideas(member: User) -> list[Row]:
