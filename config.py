@@ -123,6 +123,11 @@ class Config:
     # moderator reviews it.
     FLAG_MIN_TRUST_LEVEL = int(os.environ.get("FLAG_MIN_TRUST_LEVEL", "1"))
     FLAGS_TO_HIDE = int(os.environ.get("FLAGS_TO_HIDE", "3"))
+    # New sign-ups wait in the review queue, unable to sign in, until a moderator
+    # approves them (off: every confirmed sign-up may sign in).
+    REQUIRE_SIGNUP_APPROVAL = os.environ.get("REQUIRE_SIGNUP_APPROVAL", "").lower() in (
+        "1", "true", "yes", "on",
+    )  # fmt: skip
     # How many reverse proxies in front of the app set X-Forwarded-For (0: none, and
     # the header is ignored).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))

@@ -590,6 +590,18 @@ def require_use_review_queue(viewer: Viewer) -> None:
         raise NotFound  # like the other moderator pages: it does not exist for members
 
 
+def can_review_signups(viewer: Viewer) -> bool:
+    """Approve or reject sign-ups waiting for approval (``REQUIRE_SIGNUP_APPROVAL``):
+    the site's moderators and admins; a space's moderators answer for their space,
+    not for who joins the community."""
+    return viewer.is_authenticated and viewer.is_moderator
+
+
+def require_review_signups(viewer: Viewer) -> None:
+    if not can_review_signups(viewer):
+        raise NotFound
+
+
 def moderated_spaces_clause(viewer: Viewer) -> ColumnElement[bool]:
     """SQL twin of ``can_moderate_space``: a WHERE clause over ``Space``. The review
     queue lists items of these spaces only."""

@@ -28,7 +28,13 @@ from community.ideas.models import Idea, IdeaStatus, IdeaVote
 from community.invites import services as invite_services
 from community.moderation import review_services
 from community.moderation.audit import record_audit
-from community.moderation.models import AuditAction, AuditTarget, FlagOutcome
+from community.moderation.models import (
+    AuditAction,
+    AuditTarget,
+    FlagOutcome,
+    SignupApproval,
+    SignupStatus,
+)
 from community.notifications import preferences as notification_preferences
 from community.notifications import services as notification_services
 from community.notifications.models import DigestMark, EmailFrequency, NotificationKind, WatchLevel
@@ -236,6 +242,14 @@ def make_rich_member(world) -> RichMember:
     flagged = make_reply(others_topic, author=other, body="Cheap lamps, again")
     review_services.flag_post(rich, flagged, reason="something_else", note="A repeat advert")
     review_services.decide_flags(rich, flagged, outcome=FlagOutcome.DISAGREED)
+    # Sign-up approval: theirs, decided by the admin, and one they decided.
+    db.session.add(
+        SignupApproval(user_id=rich.id, status=SignupStatus.APPROVED, decided_by_id=admin.id)
+    )
+    waiting = make_user(username="richapplicant")
+    db.session.add(SignupApproval(user_id=waiting.id, status=SignupStatus.PENDING))
+    db.session.commit()
+    review_services.approve_signup(rich, db.session.get(SignupApproval, waiting.id))
     flagger = make_user(username="richflagger", trust_level=1)
     review_services.flag_post(
         flagger, own_reply, reason="something_else", note=f"{identifiers['username']} is rude"

@@ -26,6 +26,7 @@ from community.extensions import db
 from community.groups.models import Group, GroupRequest
 from community.ideas import services as idea_services
 from community.invites.models import Invite
+from community.moderation.models import SignupApproval, SignupStatus
 from community.notifications import outbox as outbox_service
 from community.notifications import preferences as notification_preferences
 from community.notifications.models import EmailFrequency, Notification, NotificationKind
@@ -51,6 +52,7 @@ from tests.test_policy import (
     REVIEW,
     REVIEW_POST,
     REVIEW_QUEUE,
+    REVIEW_SIGNUPS,
     SITE,
     N,
     Y,
@@ -163,6 +165,17 @@ def review_queue(persona: str, column: int) -> int:
     return 200 if REVIEW_QUEUE[persona] else 404
 
 
+def signup_review(ok: int) -> Expect:
+    """Deciding a sign-up: sign in first; it does not exist for non-reviewers."""
+
+    def expect(persona: str, column: int) -> int:
+        if _anonymous(persona):
+            return 302
+        return ok if REVIEW_SIGNUPS[persona] else 404
+
+    return expect
+
+
 # Every persona is at trust level 0, below FLAG_MIN_TRUST_LEVEL: readers see the post
 # but may not flag it (test_policy.FLAG_AT_TRUST_LEVEL_1 says who may at level 1).
 FLAG_AT_TRUST_LEVEL_0 = {
@@ -241,6 +254,7 @@ class Objects:
     username: str  # a member seen only in this kind's space (who posted there)
     export_token: str  # that member's data export
     profile_field_id: int  # an admin-defined profile field
+    signup_id: int  # a sign-up waiting for approval (the member's id)
 
 
 @dataclass(frozen=True)
@@ -336,6 +350,9 @@ ROUTES: dict[str, Route] = {
     ),
     "review.reject": Route(reply, get=acting(REVIEW_POST, 200), post=acting(REVIEW_POST, 422)),
     "review.decide_flags": Route(reply, post=acting(REVIEW_POST, 422)),
+    # An empty reason is refused beside the field.
+    "review.approve_signup": Route(lambda o: {"user_id": o.signup_id}, post=signup_review(302)),
+    "review.reject_signup": Route(lambda o: {"user_id": o.signup_id}, post=signup_review(422)),
     "review.flag": Route(
         reply,
         get=acting(FLAG_AT_TRUST_LEVEL_0, 200),
@@ -574,6 +591,8 @@ def _seed_canaries(
     group_request = GroupRequest(group=partners, user=factories.make_user(username="hopeful"))
     db.session.add(group_request)
     newcomer = factories.make_user(username="newcomer", has_signed_in=False)
+    awaiting = factories.make_user(username="awaiting", has_signed_in=False)
+    db.session.add(SignupApproval(user_id=awaiting.id, status=SignupStatus.PENDING))
     db.session.commit()
     # Each voice has a profile whose fields say which space they are known from, an
     # avatar and an archive of their data.
@@ -659,6 +678,7 @@ def _seed_canaries(
             username=voices[kind].username,
             export_token=exports[kind],
             profile_field_id=profile_field.id,
+            signup_id=awaiting.id,
         )
         canaries[kind] = [marker, f"{marker}BODY", f"{marker}REPLY", f"canary{kind}tag"]
         if held_canaries is not None:

@@ -183,6 +183,19 @@ REVIEW_QUEUE = {
     "moderator":       Y,
     "admin":           Y,
 }  # fmt: skip
+# Deciding sign-ups that wait for approval (REQUIRE_SIGNUP_APPROVAL): global
+# moderators and admins; a space's moderators do not decide who joins the community.
+REVIEW_SIGNUPS = {
+    "anonymous":       N,
+    "unconfirmed":     N,
+    "member":          N,
+    "closed_member":   N,
+    "group_member":    N,
+    "employee":        N,
+    "space_moderator": N,
+    "moderator":       Y,
+    "admin":           Y,
+}  # fmt: skip
 # Reviewing a post (approve, edit and approve, reject, decide its flags), and reading
 # one that waits, was hidden by flags or was rejected, written by someone else: the
 # space's moderators.
@@ -713,6 +726,7 @@ def test_policy_matrix_review_and_flags(world, persona, kind):
     post = _post_by_outsider(world, space)
 
     assert policy.can_use_review_queue(viewer) is REVIEW_QUEUE[persona]
+    assert policy.can_review_signups(viewer) is REVIEW_SIGNUPS[persona]
     assert policy.can_review_post(viewer, post) is REVIEW_POST[persona][column]
     assert policy.can_flag_post(viewer, post) is False  # trust level 0
     space.approves_new_member_posts = True

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
+from community.accounts.models import User
+from community.answers import services as answer_services
 from community.errors import Forbidden, NotFound, ValidationFailed
 from community.extensions import db
 from community.moderation import review_services
-from community.moderation.models import AuditAction, AuditEntry, FlagOutcome, PostFlag
+from community.moderation.models import (
+    AuditAction,
+    AuditEntry,
+    FlagOutcome,
+    PostFlag,
+    SignupApproval,
+    SignupStatus,
+)
 from community.notifications import services as notification_services
 from community.notifications.models import Notification, WatchLevel
 from community.spaces.models import Membership, MembershipRole, Space
-from community.topics.models import ReviewState
+from community.topics import services as topic_services
+from community.topics.models import ReviewState, TopicKind
 from tests import factories
 from tests.conftest import count_queries, csrf_token_from, sign_in
 from tests.mail import sent_to
@@ -506,3 +518,118 @@ def test_hidden_post_mention_notification_disappears(world, spam, client_as, app
     assert "mentioned you" not in member.get("/notifications").text
     # Nor is the hidden post's text e-mailed (it was queued when the post was live).
     assert not [m for m in sent_to(app, world.user("member").email) if "Hi @member" in m.body]
+
+
+def test_deleting_a_held_post_leaves_the_counters_exact(world, partners):
+    space, newcomer, regular = partners
+    topic = factories.make_topic(space, author=regular, title="A counted topic")
+    held_reply = factories.make_reply(topic, author=newcomer, body="Waiting")
+    held_topic = factories.make_topic(space, author=newcomer, title="A held topic")
+
+    topic_services.delete_post(newcomer, held_reply)
+    topic_services.delete_post(newcomer, factories.first_post(held_topic))
+
+    db.session.refresh(space)
+    db.session.refresh(topic)
+    assert (space.topic_count, space.post_count, topic.post_count) == (1, 1, 1)
+
+
+def test_a_held_reply_cannot_be_accepted_as_the_answer(world, partners):
+    space, newcomer, regular = partners
+    question = factories.make_topic(space, author=regular, kind=TopicKind.QUESTION)
+    held = factories.make_reply(question, author=newcomer, body="Maybe this?")
+    with pytest.raises(NotFound):
+        answer_services.accept_answer(world.user("space_moderator"), question, held)
+
+
+# --- sign-ups waiting for approval -------------------------------------------------------
+
+
+@pytest.fixture
+def approval_required(app, monkeypatch):
+    monkeypatch.setitem(app.config, "REQUIRE_SIGNUP_APPROVAL", True)
+
+
+def _sign_up_and_confirm(app, client, username="applicant"):
+    response = _post(
+        client,
+        "/signup",
+        {
+            "email": f"{username}@example.org",
+            "username": username,
+            "display_name": "An Applicant",
+            "password": factories.PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    [message] = sent_to(app, f"{username}@example.org")
+    confirm = re.search(r"http://localhost(/confirm/\S+)", message.body)[1]
+    return _post(client, confirm)
+
+
+def _sign_in_attempt(client, username):
+    return _post(client, "/login", {"login": username, "password": factories.PASSWORD})
+
+
+def test_signup_waits_for_approval_and_cannot_sign_in_until_approved(
+    world, app, client, client_as, approval_required
+):
+    confirmed = _sign_up_and_confirm(app, client)
+    assert confirmed.status_code == 302
+    member = db.session.scalar(select(User).where(User.username == "applicant"))
+    approval = db.session.get(SignupApproval, member.id)
+    assert approval.status is SignupStatus.PENDING
+    refused = _sign_in_attempt(app.test_client(), "applicant")
+    assert refused.status_code == 422
+    assert "waits for them" in refused.text
+    moderator = client_as("moderator")
+    assert "applicant@example.org" in moderator.get("/review").text
+
+    assert _post(moderator, f"/review/signups/{member.id}/approve").status_code == 302
+    assert _post(moderator, f"/review/signups/{member.id}/approve").status_code == 302
+
+    assert _sign_in_attempt(app.test_client(), "applicant").status_code == 302
+    assert len(_audit(AuditAction.MEMBER_APPROVE)) == 1
+    assert [m.subject for m in sent_to(app, "applicant@example.org")][-1] == (
+        "Your Hearth account is approved"
+    )
+
+
+def test_signup_rejected_needs_a_reason_and_the_reason_is_sent(
+    world, app, client, client_as, approval_required
+):
+    _sign_up_and_confirm(app, client, "dubious")
+    member = db.session.scalar(select(User).where(User.username == "dubious"))
+    moderator = client_as("admin")
+
+    missing = _post(moderator, f"/review/signups/{member.id}/reject", {"reason": ""})
+    assert missing.status_code == 422
+    assert "Say why" in missing.text
+    assert db.session.get(SignupApproval, member.id).status is SignupStatus.PENDING
+
+    done = _post(moderator, f"/review/signups/{member.id}/reject", {"reason": "Not a customer"})
+    assert done.status_code == 302
+    assert db.session.get(SignupApproval, member.id).status is SignupStatus.REJECTED
+    assert "Not a customer" in sent_to(app, "dubious@example.org")[-1].body
+    [entry] = _audit(AuditAction.MEMBER_REJECT)
+    assert entry.reason == "Not a customer"
+    assert "Not a customer" in _sign_in_attempt(app.test_client(), "dubious").text
+
+
+@pytest.mark.parametrize("persona", ["space_moderator", "member", "employee"])
+def test_signups_are_decided_by_site_moderators_only(world, client_as, persona):
+    applicant = factories.make_user(username="applicant2")
+    db.session.add(SignupApproval(user_id=applicant.id, status=SignupStatus.PENDING))
+    db.session.commit()
+    client = client_as(persona)
+    assert _post(client, f"/review/signups/{applicant.id}/approve").status_code == 404
+    assert db.session.get(SignupApproval, applicant.id).status is SignupStatus.PENDING
+    if persona == "space_moderator":
+        assert "applicant2" not in client.get("/review").text
+
+
+def test_signup_needs_no_approval_when_the_site_does_not_ask(world, app, client):
+    _sign_up_and_confirm(app, client, "freeentry")
+    member = db.session.scalar(select(User).where(User.username == "freeentry"))
+    assert db.session.get(SignupApproval, member.id) is None
+    assert _sign_in_attempt(app.test_client(), "freeentry").status_code == 302

@@ -37,7 +37,7 @@ from community.database import utcnow
 from community.errors import ValidationFailed
 from community.extensions import db
 from community.moderation.audit import record_audit
-from community.moderation.models import AuditAction, AuditTarget
+from community.moderation.models import AuditAction, AuditTarget, SignupApproval, SignupStatus
 from community.notifications.outbox import queue_mail
 from community.profiles.models import FieldAnswer, ProfileFieldValue
 
@@ -190,6 +190,9 @@ def register_user(
     db.session.add(user)
     try:
         db.session.flush()
+        if current_app.config["REQUIRE_SIGNUP_APPROVAL"]:
+            # Into the review queue: no signing in until a moderator approves.
+            db.session.add(SignupApproval(user_id=user.id, status=SignupStatus.PENDING))
         for field_id, answer in (profile_answers or {}).items():
             db.session.add(
                 ProfileFieldValue(
@@ -297,6 +300,20 @@ def authenticate(login: str, password: str) -> User | None:
         return None
     log.info("account.login outcome=success user_id=%s", user.id)
     return user
+
+
+def sign_in_refusal(user: User) -> str | None:
+    """Why this member, who proved who they are, may not sign in yet: their sign-up
+    waits for a moderator or was rejected. None when they may."""
+    approval = db.session.get(SignupApproval, user.id)
+    if approval is None or approval.status is SignupStatus.APPROVED:
+        return None
+    if approval.status is SignupStatus.PENDING:
+        return (
+            "A moderator approves every new account here, and yours waits for them. "
+            "We will e-mail you when it is approved."
+        )
+    return f"A moderator did not approve your account. Their reason: {approval.reason}"
 
 
 def record_sign_in(user: User, *, ip_address: str | None, user_agent: str | None) -> SignIn:

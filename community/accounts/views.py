@@ -87,6 +87,10 @@ def confirm(token: str) -> ResponseReturnValue:
             # by someone else must not sign the victim into the sender's account.
             flash(f"The address {user.email} is confirmed. Sign out to use that account.", "info")
             return redirect(url_for("spaces.home"))
+        refusal = services.sign_in_refusal(user)
+        if refusal is not None:
+            flash(f"Your e-mail address is confirmed. {refusal}", "info")
+            return redirect(url_for("spaces.home"))
         invite_path = safe_next_url(session.get("invite_path"))
         if not current_user.is_authenticated:
             _sign_in(user)
@@ -124,12 +128,14 @@ def login() -> ResponseReturnValue:
     form = forms.SignInForm()
     if form.validate_on_submit():
         user = services.authenticate(form.login.data, form.password.data)
-        if user is not None:
+        # A sign-up awaiting approval is told so, only after the right password.
+        refusal = services.sign_in_refusal(user) if user is not None else None
+        if user is not None and refusal is None:
             _sign_in(user, remember=form.remember.data)
             is_first = onboarding_services.record_sign_in(user)
             return redirect(next_url or _after_sign_in(is_first=is_first))
         # One message whether the address exists or the password is wrong.
-        form.form_errors.append("That e-mail or username and password do not match.")
+        form.form_errors.append(refusal or "That e-mail or username and password do not match.")
     status = UNPROCESSABLE if form.is_submitted() else 200
     return render_template("accounts/login.html", form=form, next_url=next_url), status
 

@@ -22,11 +22,14 @@ log = logging.getLogger(__name__)
 def accept_answer(actor: User, topic: Topic, post: Post) -> Topic:
     """Mark ``post`` as the question's accepted answer (replacing any other).
 
-    Raises NotFound for a post outside this topic, a deleted one or the question
-    itself, and Forbidden when the actor may not accept answers here.
+    Raises NotFound for a post outside this topic, a deleted or unpublished one or
+    the question itself, and Forbidden when the actor may not accept answers here.
     """
     policy.require_accept_answer(actor, topic)
     if post.topic_id != topic.id or post.is_first or post.is_deleted:
+        raise NotFound
+    if not post.is_published:
+        # A held or hidden reply is no answer anyone else may read.
         raise NotFound
     is_new = topic.accepted_post_id != post.id
     topic.accepted_post_id = post.id

@@ -137,6 +137,38 @@ class AuditEntry(Base):
     space: Mapped[Space | None] = relationship()
 
 
+# --- sign-up approval --------------------------------------------------------------
+
+
+class SignupStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class SignupApproval(Base):
+    """A sign-up made while the site requires approval (``REQUIRE_SIGNUP_APPROVAL``):
+    the account cannot sign in until a moderator approves it. No row: no approval
+    was ever needed."""
+
+    __tablename__ = "signup_approvals"
+    __table_args__ = (Index("ix_signup_approvals_status", "status", "created_at"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[SignupStatus] = mapped_column(
+        StrEnumType(SignupStatus), default=SignupStatus.PENDING
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A rejection's reason, sent to the person and shown when they try to sign in.
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
 # --- flags ---------------------------------------------------------------------------
 
 FLAG_NOTE_MAX_LENGTH = 1_000

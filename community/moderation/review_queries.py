@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from community import policy
-from community.accounts.models import Viewer
+from community.accounts.models import User, Viewer
 from community.errors import NotFound
 from community.extensions import db
-from community.moderation.models import PostFlag
+from community.moderation.models import PostFlag, SignupApproval, SignupStatus
 from community.spaces.models import Space
 from community.topics.models import Post, ReviewState, Topic
 
@@ -31,10 +31,12 @@ class FlaggedPost:
 class ReviewQueue:
     pending: list[Post]
     flagged: list[FlaggedPost]
+    # Sign-ups waiting for approval: only for those who review them (else empty).
+    signups: list[SignupApproval]
 
     @property
     def is_empty(self) -> bool:
-        return not self.pending and not self.flagged
+        return not self.pending and not self.flagged and not self.signups
 
 
 def _in_moderated_spaces(viewer: Viewer):
@@ -88,7 +90,31 @@ def list_review_queue(viewer: Viewer, *, limit: int = QUEUE_PAGE_SIZE) -> Review
         ):
             flags[flag.post_id].append(flag)
         flagged = [FlaggedPost(post=posts[post_id], flags=flags[post_id]) for post_id in ids]
-    return ReviewQueue(pending=pending, flagged=flagged)
+    return ReviewQueue(pending=pending, flagged=flagged, signups=_pending_signups(viewer, limit))
+
+
+def _pending_signups(viewer: Viewer, limit: int) -> list[SignupApproval]:
+    if not policy.can_review_signups(viewer):
+        return []
+    return list(
+        db.session.scalars(
+            select(SignupApproval)
+            .where(SignupApproval.status == SignupStatus.PENDING)
+            .options(joinedload(SignupApproval.user))
+            .order_by(SignupApproval.created_at, SignupApproval.user_id)
+            .limit(limit)
+        )
+    )
+
+
+def get_pending_signup_or_404(viewer: Viewer, user_id: int) -> SignupApproval:
+    """A sign-up the viewer may decide; NotFound for non-reviewers and for accounts
+    that needed no approval (a decided one is returned: deciding again does nothing)."""
+    policy.require_review_signups(viewer)
+    approval = db.session.get(SignupApproval, user_id, options=[joinedload(SignupApproval.user)])
+    if approval is None or db.session.get(User, user_id) is None:
+        raise NotFound
+    return approval
 
 
 def count_review_items(viewer: Viewer) -> int:

@@ -20,6 +20,7 @@ from community.accounts.models import User
 from community.database import utcnow
 from community.errors import ValidationFailed
 from community.extensions import db
+from community.mail import external_url
 from community.moderation.audit import record_audit
 from community.moderation.models import (
     FLAG_NOTE_MAX_LENGTH,
@@ -28,9 +29,12 @@ from community.moderation.models import (
     FlagOutcome,
     FlagReason,
     PostFlag,
+    SignupApproval,
+    SignupStatus,
 )
 from community.notifications import services as notifications
 from community.notifications.models import NotificationKind
+from community.notifications.outbox import queue_mail
 from community.topics import services as topic_services
 from community.topics.models import REVIEW_REASON_MAX_LENGTH, Post, ReviewState
 
@@ -146,6 +150,72 @@ def reject_post(actor: User, post: Post, *, reason: str) -> bool:
         )
     db.session.commit()
     log.info("post.rejected actor_id=%s post_id=%s", actor.id, post.id)
+    return True
+
+
+# --- sign-ups ------------------------------------------------------------------------------
+
+
+def _decide_signup(
+    actor: User, approval: SignupApproval, status: SignupStatus, *, reason: str = ""
+) -> bool:
+    policy.require_review_signups(actor)
+    decided = db.session.execute(
+        update(SignupApproval)
+        .where(
+            SignupApproval.user_id == approval.user_id,
+            SignupApproval.status == SignupStatus.PENDING,
+        )
+        .values(status=status, decided_at=utcnow(), decided_by_id=actor.id, reason=reason)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if decided != 1:
+        db.session.rollback()
+        return False
+    db.session.refresh(approval)
+    return True
+
+
+def approve_signup(actor: User, approval: SignupApproval) -> bool:
+    """Let a waiting sign-up in; they are told by e-mail. False when it was decided
+    already (nothing happens). Raises NotFound for non-reviewers."""
+    if not _decide_signup(actor, approval, SignupStatus.APPROVED):
+        return False
+    member = approval.user
+    record_audit(actor, AuditAction.MEMBER_APPROVE, target_type=AuditTarget.MEMBER,
+                 target_id=member.id)  # fmt: skip
+    queue_mail(
+        member.email,
+        "Your Hearth account is approved",
+        f"Hello {member.display_name},\n\nA moderator approved your account: you can sign "
+        f"in now.\n\n{external_url('accounts.login')}\n",
+        user=member,
+    )
+    db.session.commit()
+    log.info("signup.approved actor_id=%s user_id=%s", actor.id, member.id)
+    return True
+
+
+def reject_signup(actor: User, approval: SignupApproval, *, reason: str) -> bool:
+    """Refuse a waiting sign-up with a reason, which they are sent. Raises
+    ValidationFailed without a reason, NotFound for non-reviewers; False when it was
+    decided already."""
+    policy.require_review_signups(actor)
+    reason = check_reason(reason)
+    if not _decide_signup(actor, approval, SignupStatus.REJECTED, reason=reason):
+        return False
+    member = approval.user
+    record_audit(actor, AuditAction.MEMBER_REJECT, target_type=AuditTarget.MEMBER,
+                 target_id=member.id, reason=reason)  # fmt: skip
+    queue_mail(
+        member.email,
+        "Your Hearth account was not approved",
+        f"Hello {member.display_name},\n\nA moderator did not approve your account. "
+        f"Their reason:\n\n{reason}\n",
+        user=member,
+    )
+    db.session.commit()
+    log.info("signup.rejected actor_id=%s user_id=%s", actor.id, member.id)
     return True
 
 

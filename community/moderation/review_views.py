@@ -21,13 +21,17 @@ UNPROCESSABLE = 422
 DONE_ALREADY = "Another moderator (or an earlier click) decided this one already."
 
 
-def _render_queue(status: int = 200) -> ResponseReturnValue:
+def _render_queue(
+    status: int = 200, *, signup_errors: dict[int, str] | None = None
+) -> ResponseReturnValue:
+    """The queue; ``signup_errors`` puts a refusal beside one sign-up's reason field."""
     return render_template(
         "review/index.html",
         queue=queries.list_review_queue(current_user),
         approve_form=forms.ApproveForm(),
         reject_form=forms.RejectForm(),
         decide_form=forms.DecideFlagsForm(),
+        signup_errors=signup_errors or {},
     ), status
 
 
@@ -108,6 +112,32 @@ def decide_flags(post_id: int) -> ResponseReturnValue:
         return _render_queue(UNPROCESSABLE)
     closed = services.decide_flags(current_user, post, outcome=FlagOutcome(decision))
     flash(f"Decided; {closed} flaggers are told." if closed else DONE_ALREADY, "success")
+    return redirect(url_for("review.index"))
+
+
+@bp.post("/review/signups/<int:user_id>/approve")
+@login_required
+def approve_signup(user_id: int) -> ResponseReturnValue:
+    approval = queries.get_pending_signup_or_404(current_user, user_id)
+    if not forms.ApproveForm().validate_on_submit():
+        return render_template("errors/error.html", code=400), 400
+    done = services.approve_signup(current_user, approval)
+    flash("The account is approved; they are told by e-mail." if done else DONE_ALREADY)
+    return redirect(url_for("review.index"))
+
+
+@bp.post("/review/signups/<int:user_id>/reject")
+@login_required
+def reject_signup(user_id: int) -> ResponseReturnValue:
+    approval = queries.get_pending_signup_or_404(current_user, user_id)
+    form = forms.RejectForm()
+    if not form.validate_on_submit():
+        return render_template("errors/error.html", code=400), 400
+    try:
+        done = services.reject_signup(current_user, approval, reason=form.reason.data)
+    except ValidationFailed as error:
+        return _render_queue(UNPROCESSABLE, signup_errors={user_id: error.message})
+    flash("The account is rejected; they are told why." if done else DONE_ALREADY)
     return redirect(url_for("review.index"))
 
 

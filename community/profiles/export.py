@@ -264,6 +264,7 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         "audit_entries.actor_id", "posts.deleted_by_id", "join_requests.decided_by_id",
         "group_requests.decided_by_id", "member_onboarding.welcomed_by_id",
         "onboarding_settings.updated_by_id", "post_flags.resolved_by_id",
+        "signup_approvals.decided_by_id",
     ), (
         _f("action", "string", "What was done (domain:verb)."),
         _f("target_type", "string|null", "The kind of thing acted on."),
@@ -277,6 +278,14 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         _CREATED,
         _f("by", "string", "Always \"staff\": who acted is theirs to keep."),
     ), export_rows.moderation_about_me),
+    Section("signup.json", "The approval your sign-up waited for, if the site asked for one.", (
+        "signup_approvals.user_id",
+    ), (
+        _f("status", "string", "pending, approved or rejected."),
+        _CREATED,
+        _f("decided_at", "string|null", "When a moderator decided."),
+        _f("reason", "string", "The reason they gave for a rejection."),
+    ), export_rows.signup_approval),
     Section("flags.json", "Posts you flagged for the moderators, and what they decided.", (
         "post_flags.flagger_id",
     ), (

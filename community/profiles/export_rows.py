@@ -33,7 +33,7 @@ from community.extensions import db
 from community.groups.models import Group, GroupMember, GroupRequest
 from community.ideas.models import Idea, IdeaNote, IdeaStatusChange, IdeaVote
 from community.invites.models import Invite, InviteUse, invite_spaces
-from community.moderation.models import AuditEntry, AuditTarget, PostFlag
+from community.moderation.models import AuditEntry, AuditTarget, PostFlag, SignupApproval
 from community.notifications.models import (
     EmailPreference,
     Notification,
@@ -227,6 +227,17 @@ def posts(member: User) -> list[Row]:
     for row in rows:
         row["revisions"] = revisions.get(row["id"], [])
     return rows
+
+
+def signup_approval(member: User) -> list[Row]:
+    return _fetch(
+        select(
+            SignupApproval.status,
+            SignupApproval.created_at,
+            SignupApproval.decided_at,
+            SignupApproval.reason,
+        ).where(SignupApproval.user_id == member.id)
+    )
 
 
 def flags(member: User) -> list[Row]:

@@ -423,15 +423,13 @@ def delete_post(actor: User, post: Post) -> Post:
             audit = (AuditAction.POST_DELETE, AuditTarget.POST, post.id)
         action, target_type, target_id = audit
         record_audit(actor, action, target_type=target_type, target_id=target_id, space=topic.space)
+    # Only a published post is in the counters: a held, hidden or rejected one never
+    # was, or no longer is.
     if post.is_first:
         topic.deleted_at = now
-        topic_posts = select(Topic.post_count).where(Topic.id == topic.id).scalar_subquery()
-        db.session.execute(
-            update(Space)
-            .where(Space.id == topic.space_id)
-            .values(topic_count=Space.topic_count - 1, post_count=Space.post_count - topic_posts)
-        )
-    else:
+        if post.is_published:
+            _count_post(post, -1)
+    elif post.is_published:
         db.session.execute(
             update(Topic).where(Topic.id == topic.id).values(post_count=Topic.post_count - 1)
         )

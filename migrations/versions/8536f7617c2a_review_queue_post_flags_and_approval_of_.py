@@ -1,9 +1,10 @@
-"""review queue: post flags, review states of posts and topics, approving new members' posts
+"""review queue: post flags, review states, approving new members' posts and sign-ups
 
 Posts and topics get a ``review_state`` (published, pending, hidden, rejected; every
 existing row is published) and posts the reason a moderator rejected them for. A
 space may hold its trust-level-0 members' posts for approval. ``post_flags`` holds
-one flag per member per post, open until a moderator decides.
+one flag per member per post, open until a moderator decides. ``signup_approvals``
+holds the sign-ups made while the site requires approval, and their decision.
 
 Columns are added with ALTER TABLE on SQLite too (batch mode's "auto" never rebuilds
 ``posts`` for an added column), so the search triggers on ``posts`` stay in place.
@@ -58,6 +59,30 @@ def upgrade():
     op.create_index(op.f("ix_post_flags_flagger_id"), "post_flags", ["flagger_id"])
     op.create_index("ix_post_flags_open", "post_flags", ["resolved_at", "post_id"])
 
+    op.create_table(
+        "signup_approvals",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"],
+            ["users.id"],
+            name=op.f("fk_signup_approvals_decided_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_signup_approvals_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_signup_approvals")),
+    )
+    op.create_index("ix_signup_approvals_status", "signup_approvals", ["status", "created_at"])
+
     with op.batch_alter_table("posts") as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -96,6 +121,8 @@ def downgrade():
     _drop_columns("topics", "review_state")
     _drop_columns("spaces", "approves_new_member_posts")
     _drop_columns("posts", "review_reason", "review_state")
+    op.drop_index("ix_signup_approvals_status", table_name="signup_approvals")
+    op.drop_table("signup_approvals")
     op.drop_index("ix_post_flags_open", table_name="post_flags")
     op.drop_index(op.f("ix_post_flags_flagger_id"), table_name="post_flags")
     op.drop_table("post_flags")
