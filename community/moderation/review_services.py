@@ -89,14 +89,7 @@ def approve_post(actor: User, post: Post) -> bool:
     """Publish a pending post; raises NotFound or Forbidden. False when it was not
     pending any more (approved or rejected already): nothing happens then."""
     policy.require_review_post(actor, post)
-    if not _claim(post, was=(ReviewState.PENDING,)):
-        db.session.rollback()
-        return False
-    topic_services.publish_post(post)
-    _audit_post(actor, AuditAction.POST_APPROVE, post)
-    db.session.commit()
-    log.info("post.approved actor_id=%s post_id=%s", actor.id, post.id)
-    return True
+    return _publish_pending(actor, post, event="post.approved")
 
 
 def edit_and_approve_post(actor: User, post: Post, *, body: str, title: str | None = None) -> bool:
@@ -106,13 +99,18 @@ def edit_and_approve_post(actor: User, post: Post, *, body: str, title: str | No
     if post.review_state is not ReviewState.PENDING:
         return False
     topic_services.apply_edit(actor, post, body=body, title=title)
+    return _publish_pending(actor, post, event="post.edited_and_approved")
+
+
+def _publish_pending(actor: User, post: Post, *, event: str) -> bool:
+    # Whatever the caller changed is undone too when the post moved on meanwhile.
     if not _claim(post, was=(ReviewState.PENDING,)):
         db.session.rollback()
         return False
     topic_services.publish_post(post)
     _audit_post(actor, AuditAction.POST_APPROVE, post)
     db.session.commit()
-    log.info("post.edited_and_approved actor_id=%s post_id=%s", actor.id, post.id)
+    log.info("%s actor_id=%s post_id=%s", event, actor.id, post.id)
     return True
 
 
