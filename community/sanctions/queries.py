@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from community import policy
 from community.accounts.models import User, Viewer
@@ -40,18 +41,20 @@ def list_sanctions(member: User) -> list[Sanction]:
     )
 
 
+def running_clause(member: User, kind: SanctionKind) -> ColumnElement[bool]:
+    """A WHERE clause over ``Sanction``: the member's silences (or suspensions) that
+    are neither lifted nor over."""
+    return and_(
+        Sanction.user_id == member.id,
+        Sanction.kind == kind,
+        Sanction.lifted_at.is_(None),
+        Sanction.ends_at > utcnow(),
+    )
+
+
 def sanction_in_force(member: User, kind: SanctionKind) -> Sanction | None:
     """The silence or suspension the member is under now (the newest, should a second
     have replaced the first), or None."""
-    now = utcnow()
     return db.session.scalar(
-        select(Sanction)
-        .where(
-            Sanction.user_id == member.id,
-            Sanction.kind == kind,
-            Sanction.lifted_at.is_(None),
-            Sanction.ends_at > now,
-        )
-        .order_by(Sanction.id.desc())
-        .limit(1)
+        select(Sanction).where(running_clause(member, kind)).order_by(Sanction.id.desc()).limit(1)
     )

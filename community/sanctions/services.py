@@ -121,17 +121,13 @@ def _earlier(actor: User, submission_token: str | None) -> Sanction:
 def _end_in_force(actor: User, member: User, kind: SanctionKind, *, keep: Sanction | None) -> None:
     """Mark every silence (or suspension) of the member still running as lifted now,
     but ``keep``: a new one replaces them, and lifting ends them all."""
-    now = utcnow()
     db.session.execute(
         update(Sanction)
         .where(
-            Sanction.user_id == member.id,
-            Sanction.kind == kind,
-            Sanction.lifted_at.is_(None),
-            Sanction.ends_at > now,
+            queries.running_clause(member, kind),
             Sanction.id != (keep.id if keep is not None else -1),
         )
-        .values(lifted_at=now, lifted_by_id=actor.id)
+        .values(lifted_at=utcnow(), lifted_by_id=actor.id)
         .execution_options(synchronize_session="fetch")
     )
 
@@ -162,27 +158,51 @@ def _until_detail(ends_at: datetime) -> str:
     return "until=indefinitely" if ends_at >= INDEFINITELY else f"until={ends_at.isoformat()}"
 
 
+def _record(
+    actor: User,
+    member: User,
+    kind: SanctionKind,
+    *,
+    reason: str,
+    ends_at: datetime | None,
+    submission_token: str | None,
+) -> tuple[Sanction, bool]:
+    """Check and insert the row: (the row, True), or (the row the first submit of
+    this form made, False). A silence or suspension replaces the one in force."""
+    policy.require_sanction_member(actor, member)
+    if kind is SanctionKind.WARNING:
+        reason = _check_reason(reason, field="message", what="the message")
+    else:
+        reason = _check_reason(reason)
+    sanction = _add_once(
+        actor,
+        Sanction(user_id=member.id, kind=kind, reason=reason, created_by_id=actor.id,
+                 created_at=utcnow(), ends_at=ends_at, submission_token=submission_token or None),
+    )  # fmt: skip
+    if sanction is None:
+        return _earlier(actor, submission_token), False
+    if kind is not SanctionKind.WARNING:
+        _end_in_force(actor, member, kind, keep=sanction)
+    return sanction, True
+
+
 def warn_member(
     actor: User, member: User, *, message: str, submission_token: str | None = None
 ) -> Sanction:
     """Send the member a private warning; raises NotFound, Forbidden, ValidationFailed."""
-    policy.require_sanction_member(actor, member)
-    message = _check_reason(message, field="message", what="the message")
-    warning = _add_once(
-        actor,
-        Sanction(user_id=member.id, kind=SanctionKind.WARNING, reason=message,
-                 created_by_id=actor.id, created_at=utcnow(),
-                 submission_token=submission_token or None),
+    warning, is_new = _record(
+        actor, member, SanctionKind.WARNING, reason=message, ends_at=None,
+        submission_token=submission_token,
     )  # fmt: skip
-    if warning is None:
-        return _earlier(actor, submission_token)
-    _audit(actor, AuditAction.MEMBER_WARN, member, reason=message)
+    if not is_new:
+        return warning
+    _audit(actor, AuditAction.MEMBER_WARN, member, reason=warning.reason)
     _tell(
         member, actor,
         subject="A message from the moderators",
         body=f"Hello {member.display_name},\n\na moderator sent you this warning:\n\n"
-        f"{message}\n\nYour notifications: {external_url('notifications.index')}",
-        in_app=message,
+        f"{warning.reason}\n\nYour notifications: {external_url('notifications.index')}",
+        in_app=warning.reason,
     )  # fmt: skip
     db.session.commit()
     log.info("sanction.warned actor_id=%s user_id=%s", actor.id, member.id)
@@ -200,26 +220,24 @@ def silence_member(
     """Silence the member until ``ends_at``: they read, but post nothing. A silence
     given while another is in force replaces it. Raises NotFound, Forbidden,
     ValidationFailed."""
-    policy.require_sanction_member(actor, member)
-    reason = _check_reason(reason)
-    silence = _add_once(
-        actor,
-        Sanction(user_id=member.id, kind=SanctionKind.SILENCE, reason=reason,
-                 created_by_id=actor.id, created_at=utcnow(), ends_at=ends_at,
-                 submission_token=submission_token or None),
+    silence, is_new = _record(
+        actor, member, SanctionKind.SILENCE, reason=reason, ends_at=ends_at,
+        submission_token=submission_token,
     )  # fmt: skip
-    if silence is None:
-        return _earlier(actor, submission_token)
-    _end_in_force(actor, member, SanctionKind.SILENCE, keep=silence)
+    if not is_new:
+        return silence
     member.silenced_until = ends_at
-    _audit(actor, AuditAction.MEMBER_SILENCE, member, reason=reason, detail=_until_detail(ends_at))
+    _audit(
+        actor, AuditAction.MEMBER_SILENCE, member, reason=silence.reason,
+        detail=_until_detail(ends_at),
+    )  # fmt: skip
     until = describe_end(ends_at)
     _tell(
         member, actor,
         subject="You cannot post for now",
         body=f"Hello {member.display_name},\n\na moderator silenced your account {until}. "
-        f"You can still read, but not post, reply or vote.\n\nThe reason:\n\n{reason}",
-        in_app=f"You are silenced {until}: {reason}",
+        f"You can still read, but not post, reply or vote.\n\nThe reason:\n\n{silence.reason}",
+        in_app=f"You are silenced {until}: {silence.reason}",
     )  # fmt: skip
     db.session.commit()
     log.info("sanction.silenced actor_id=%s user_id=%s", actor.id, member.id)
@@ -237,27 +255,26 @@ def suspend_member(
     """Suspend the member until ``ends_at``: every session ends and sign-in is
     refused, showing the reason and the end. Raises NotFound, Forbidden,
     ValidationFailed."""
-    policy.require_sanction_member(actor, member)
-    reason = _check_reason(reason)
-    suspension = _add_once(
-        actor,
-        Sanction(user_id=member.id, kind=SanctionKind.SUSPENSION, reason=reason,
-                 created_by_id=actor.id, created_at=utcnow(), ends_at=ends_at,
-                 submission_token=submission_token or None),
+    suspension, is_new = _record(
+        actor, member, SanctionKind.SUSPENSION, reason=reason, ends_at=ends_at,
+        submission_token=submission_token,
     )  # fmt: skip
-    if suspension is None:
-        return _earlier(actor, submission_token)
-    _end_in_force(actor, member, SanctionKind.SUSPENSION, keep=suspension)
+    if not is_new:
+        return suspension
     member.suspended_until = ends_at
     # The session loader refuses a suspended member anyway; a new version also ends
     # remember-me cookies for good, so they sign in again once it is over.
     member.session_version = User.session_version + 1
-    _audit(actor, AuditAction.MEMBER_SUSPEND, member, reason=reason, detail=_until_detail(ends_at))
+    _audit(
+        actor, AuditAction.MEMBER_SUSPEND, member, reason=suspension.reason,
+        detail=_until_detail(ends_at),
+    )  # fmt: skip
     _tell(
         member, actor,
         subject="Your account is suspended",
         body=f"Hello {member.display_name},\n\na moderator suspended your account "
-        f"{describe_end(ends_at)}. You cannot sign in until then.\n\nThe reason:\n\n{reason}",
+        f"{describe_end(ends_at)}. You cannot sign in until then.\n\n"
+        f"The reason:\n\n{suspension.reason}",
         in_app=None,  # they cannot sign in to read it
     )  # fmt: skip
     db.session.commit()
