@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from community.sanctions.services import Period, sanction_end
 from tests import factories
 from tests.conftest import csrf_token_from, refuse_sign_in, sign_in
 from tests.mail import sent_to
+from tests.test_html import _duplicate_ids
 
 
 @pytest.fixture(autouse=True)
@@ -309,3 +311,14 @@ def test_sanction_rows_are_in_force_only_until_their_end(world):
     assert sanction.kind is SanctionKind.SILENCE
     assert sanction.is_in_force(datetime.now(UTC))
     assert not sanction.is_in_force(datetime.now(UTC) + timedelta(days=8))
+
+
+def test_the_moderation_page_has_a_label_for_every_field_and_no_duplicate_ids(world, client_as):
+    moderator, member = world.user("moderator"), world.user("member")
+    services.silence_member(moderator, member, reason="x", ends_at=_a_week())
+    services.suspend_member(moderator, member, reason="y", ends_at=_a_week())
+    page = client_as("admin").get("/mod/members/member").text
+    assert _duplicate_ids(page) == []
+    for field_id in re.findall(r'<(?:input|textarea|select)[^>]*\sid="([^"]+)"', page):
+        assert f'for="{field_id}"' in page, field_id
+    assert page.count("Lift the") == 2

@@ -342,3 +342,14 @@ def test_wait_words_read_naturally():
     assert limits._wait_words(90) == "90 seconds"
     assert limits._wait_words(600) == "10 minutes"
     assert limits._wait_words(86_000) == "24 hours"
+
+
+def test_the_demo_loader_switches_the_limits_off_and_back_on(app, world, real_limits):
+    member = world.user("member")
+    topic = _topic_with_posts(world, 1)
+    with limits.posting_limits_off():
+        factories.make_reply(topic, author=member)
+        factories.make_reply(topic, author=member)
+    assert app.config["TRUST_NEW_REPLY_INTERVAL_SECONDS"] == 30
+    with pytest.raises(TooSoon):
+        factories.make_reply(topic, author=member)

@@ -9,6 +9,8 @@ a setting (``config.TRUST_NEW_*``, ``TOPIC_INTERVAL_SECONDS``, ...). Staff
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -36,6 +38,30 @@ _IMAGE = re.compile(r"<img\s", re.IGNORECASE)
 
 
 _PLURALS = {"reply": "replies"}
+
+
+# Every setting the checks below read, and the value that switches it off.
+_OFF = {
+    "TRUST_NEW_MAX_LINKS": None,
+    "TRUST_NEW_MAX_IMAGES": None,
+    "TRUST_NEW_MAX_MENTIONS": None,
+    "TRUST_NEW_FIRST_DAY_TOPICS": None,
+    "TRUST_NEW_FIRST_DAY_REPLIES": None,
+    **dict.fromkeys(INTERVAL_SETTINGS.values(), 0),
+}
+
+
+@contextmanager
+def posting_limits_off() -> Iterator[None]:
+    """Switch the limits off for a command that writes history in one go (the demo
+    loader posts a month of conversation in a second); they are for people."""
+    config = current_app.config
+    saved = {name: config[name] for name in _OFF}
+    config.update(_OFF)
+    try:
+        yield
+    finally:
+        config.update(saved)
 
 
 def _plural(count: int, word: str) -> str:
