@@ -32,6 +32,10 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -128,6 +132,48 @@ class Config:
     REQUIRE_SIGNUP_APPROVAL = os.environ.get("REQUIRE_SIGNUP_APPROVAL", "").lower() in (
         "1", "true", "yes", "on",
     )  # fmt: skip
+    # Trust levels, earned automatically (Discourse's defaults); level 4 (leader) is
+    # given by hand. Level 1, basic: topics entered, posts read, minutes reading.
+    TRUST_BASIC_TOPICS_ENTERED = _env_int("TRUST_BASIC_TOPICS_ENTERED", 5)
+    TRUST_BASIC_POSTS_READ = _env_int("TRUST_BASIC_POSTS_READ", 30)
+    TRUST_BASIC_READING_MINUTES = _env_int("TRUST_BASIC_READING_MINUTES", 10)
+    # Level 2, member: also days visited, topics replied in, votes given and received
+    # (answer and idea votes stand in for likes).
+    TRUST_MEMBER_DAYS_VISITED = _env_int("TRUST_MEMBER_DAYS_VISITED", 15)
+    TRUST_MEMBER_TOPICS_ENTERED = _env_int("TRUST_MEMBER_TOPICS_ENTERED", 20)
+    TRUST_MEMBER_POSTS_READ = _env_int("TRUST_MEMBER_POSTS_READ", 100)
+    TRUST_MEMBER_READING_MINUTES = _env_int("TRUST_MEMBER_READING_MINUTES", 60)
+    TRUST_MEMBER_TOPICS_REPLIED = _env_int("TRUST_MEMBER_TOPICS_REPLIED", 3)
+    TRUST_MEMBER_LIKES_GIVEN = _env_int("TRUST_MEMBER_LIKES_GIVEN", 1)
+    TRUST_MEMBER_LIKES_RECEIVED = _env_int("TRUST_MEMBER_LIKES_RECEIVED", 1)
+    # Level 3, regular: over the last TRUST_REGULAR_WINDOW_DAYS, kept at least
+    # TRUST_REGULAR_KEEP_DAYS once reached (`flask hearth trust-levels` re-checks it).
+    TRUST_REGULAR_WINDOW_DAYS = _env_int("TRUST_REGULAR_WINDOW_DAYS", 100)
+    TRUST_REGULAR_DAYS_VISITED = _env_int("TRUST_REGULAR_DAYS_VISITED", 50)
+    TRUST_REGULAR_TOPICS_REPLIED = _env_int("TRUST_REGULAR_TOPICS_REPLIED", 10)
+    TRUST_REGULAR_MAX_POSTS_FLAGGED = _env_int("TRUST_REGULAR_MAX_POSTS_FLAGGED", 5)
+    TRUST_REGULAR_KEEP_DAYS = _env_int("TRUST_REGULAR_KEEP_DAYS", 14)
+    # What levels unlock: inviting (level 2). Flagging's level is the flags work's.
+    TRUST_LEVEL_TO_INVITE = _env_int("TRUST_LEVEL_TO_INVITE", 2)
+    # Level 0 (new) members: per post at most this many links, images and mentions;
+    # on their first day (24 h from sign-up) at most this many topics and replies.
+    # None switches a limit off.
+    TRUST_NEW_MAX_LINKS: int | None = _env_int("TRUST_NEW_MAX_LINKS", 2)
+    TRUST_NEW_MAX_IMAGES: int | None = _env_int("TRUST_NEW_MAX_IMAGES", 1)
+    TRUST_NEW_MAX_MENTIONS: int | None = _env_int("TRUST_NEW_MAX_MENTIONS", 2)
+    TRUST_NEW_FIRST_DAY_TOPICS: int | None = _env_int("TRUST_NEW_FIRST_DAY_TOPICS", 3)
+    TRUST_NEW_FIRST_DAY_REPLIES: int | None = _env_int("TRUST_NEW_FIRST_DAY_REPLIES", 10)
+    # Seconds between a member's topics and between their replies: level 0, then
+    # everyone else (staff wait for nothing).
+    TRUST_NEW_TOPIC_INTERVAL_SECONDS = _env_int("TRUST_NEW_TOPIC_INTERVAL_SECONDS", 120)
+    TRUST_NEW_REPLY_INTERVAL_SECONDS = _env_int("TRUST_NEW_REPLY_INTERVAL_SECONDS", 30)
+    TOPIC_INTERVAL_SECONDS = _env_int("TOPIC_INTERVAL_SECONDS", 15)
+    REPLY_INTERVAL_SECONDS = _env_int("REPLY_INTERVAL_SECONDS", 5)
+    # The topic page reports reading time while it is visible: one report credits at
+    # most this many seconds, and never more than passed since the last one.
+    READING_REPORT_MAX_SECONDS = _env_int("READING_REPORT_MAX_SECONDS", 120)
+    RATELIMIT_READING_REPORT = "20 per minute"
+
     # How many reverse proxies in front of the app set X-Forwarded-For (0: none, and
     # the header is ignored).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
@@ -163,6 +209,17 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - an algorithm name
     BASE_URL = "http://localhost"
     EMPLOYEE_EMAIL_DOMAINS = ("staff.example",)
+    # The suite's members are level 0 and post many times a second: the per-level
+    # posting limits are off here, and tests/test_trust.py sets the real values.
+    TRUST_NEW_MAX_LINKS = None
+    TRUST_NEW_MAX_IMAGES = None
+    TRUST_NEW_MAX_MENTIONS = None
+    TRUST_NEW_FIRST_DAY_TOPICS = None
+    TRUST_NEW_FIRST_DAY_REPLIES = None
+    TRUST_NEW_TOPIC_INTERVAL_SECONDS = 0
+    TRUST_NEW_REPLY_INTERVAL_SECONDS = 0
+    TOPIC_INTERVAL_SECONDS = 0
+    REPLY_INTERVAL_SECONDS = 0
 
 
 class ProductionConfig(Config):

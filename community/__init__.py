@@ -108,10 +108,12 @@ def _register_blueprints(app: Flask) -> None:
     from community.notifications.views import bp as notifications_bp
     from community.onboarding.views import bp as onboarding_bp
     from community.profiles.views import bp as profiles_bp
+    from community.sanctions.views import bp as sanctions_bp
     from community.search.views import bp as search_bp
     from community.spaces.views import bp as spaces_bp
     from community.tags.views import bp as tags_bp
     from community.topics.views import bp as topics_bp
+    from community.trust.views import bp as trust_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(answers_bp)
@@ -128,6 +130,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(spaces_bp)
     app.register_blueprint(tags_bp)
     app.register_blueprint(topics_bp)
+    app.register_blueprint(trust_bp)
+    app.register_blueprint(sanctions_bp)
 
 
 def _register_templates(app: Flask) -> None:
@@ -136,6 +140,7 @@ def _register_templates(app: Flask) -> None:
     from community.notifications.messages import notification_path
     from community.notifications.queries import unread_count
     from community.onboarding.queries import show_getting_started
+    from community.sanctions.services import describe_end
     from community.topics.urls import post_url
 
     app.jinja_env.globals.update(policy.TEMPLATE_PREDICATES)
@@ -145,6 +150,8 @@ def _register_templates(app: Flask) -> None:
     app.jinja_env.globals["show_getting_started"] = show_getting_started
     app.jinja_env.globals["notification_path"] = notification_path
     app.jinja_env.globals["post_url"] = post_url
+    # "until 8 December 2026, 12:00 UTC" or "until a moderator lifts it".
+    app.jinja_env.globals["sanction_end"] = describe_end
     app.jinja_env.filters["stored_html"] = stored_html
     app.jinja_env.filters["snippet"] = render_snippet
     app.jinja_env.filters["datetime"] = _format_datetime

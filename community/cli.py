@@ -23,6 +23,7 @@ from community.errors import ValidationFailed
 from community.extensions import db
 from community.notifications import outbox
 from community.profiles import services as profile_services
+from community.trust import services as trust_services
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,15 @@ def create_admin_command(email: str, username: str, password: str, display_name:
     except ValidationFailed as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Created admin {user.username} <{user.email}>.")
+
+
+@hearth.command("trust-levels")
+def trust_levels_command() -> None:
+    """Re-evaluate every member's trust level (run daily: level 3 looks back over a
+    window, and is kept a minimum time once reached)."""
+    moved = trust_services.evaluate_all(progress=click.echo)
+    summary = ", ".join(f"{count} to level {level}" for level, count in sorted(moved.items()))
+    click.echo(f"Trust levels evaluated: {summary or 'no changes'}.")
 
 
 @hearth.command("demo")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.exceptions import Forbidden, NotFound
 
-__all__ = ["Forbidden", "NotFound", "ValidationFailed"]
+__all__ = ["Forbidden", "NotFound", "TooSoon", "ValidationFailed"]
 
 
 class ValidationFailed(Exception):
@@ -14,3 +14,12 @@ class ValidationFailed(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class TooSoon(ValidationFailed):
+    """A refusal that passes with time (a posting interval, a first-day cap): views
+    answer 429 with ``Retry-After: retry_after`` seconds."""
+
+    def __init__(self, field: str | None, message: str, *, retry_after: int) -> None:
+        super().__init__(field, message)
+        self.retry_after = max(1, retry_after)

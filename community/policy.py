@@ -15,7 +15,7 @@ Policy takes the viewer as an argument and never reads request globals.
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -28,9 +28,32 @@ from community.profiles.models import FieldVisibility
 from community.spaces.models import Membership, Space, Visibility
 from community.topics.models import Post, ReviewState, Topic, TopicKind
 
-# Members earn the right to invite at trust level 2, Discourse's default. (The trust
-# level settings land with the trust-level work; this is the one place that reads it.)
+# Members earn the right to invite at trust level 2, Discourse's default
+# (``config.TRUST_LEVEL_TO_INVITE`` when an app is running; this is the one place
+# that reads it).
 INVITE_MIN_TRUST_LEVEL = TrustLevel.MEMBER
+
+
+def _level_setting(name: str, default: int) -> int:
+    """A trust level a right needs, from the app's settings (the default outside one).
+    Settings are the deployment's, not the request's: policy still reads no request."""
+    if not has_app_context():
+        return default
+    return int(current_app.config.get(name, default))
+
+
+def _may_write(viewer: Viewer) -> bool:
+    """Signed in, confirmed and under no sanction: who may put words or votes on the
+    site. A silenced member reads as before; a suspended one has no session at all,
+    and is refused here too should an object of theirs reach policy."""
+    if not viewer.is_authenticated:
+        return False
+    if not viewer.is_confirmed:
+        return False
+    if viewer.is_silenced:
+        return False
+    return not viewer.is_suspended
+
 
 # --- spaces -----------------------------------------------------------------
 
@@ -114,7 +137,8 @@ def space_readers_clause(space: Space) -> ColumnElement[bool]:
 
 def can_request_to_join(viewer: Viewer, space: Space) -> bool:
     """Ask the moderators of a listed closed space for membership."""
-    if not viewer.is_authenticated or not viewer.is_confirmed:
+    # A request carries a message: a silenced member sends none.
+    if not _may_write(viewer):
         return False
     if space.visibility is not Visibility.CLOSED:
         return False
@@ -159,9 +183,9 @@ def _guards_closed_space(viewer: Viewer, space: Space) -> bool:
 
 
 def _has_earned_invites(viewer: Viewer) -> bool:
-    if not viewer.is_authenticated or not viewer.is_confirmed:
+    if not _may_write(viewer):
         return False
-    return viewer.trust_level >= INVITE_MIN_TRUST_LEVEL
+    return viewer.trust_level >= _level_setting("TRUST_LEVEL_TO_INVITE", INVITE_MIN_TRUST_LEVEL)
 
 
 def can_invite_to_space(viewer: Viewer, space: Space) -> bool:
@@ -298,9 +322,8 @@ def require_withdraw_invite(viewer: Viewer, invite: Invite) -> None:
 
 
 def can_post_in_space(viewer: Viewer, space: Space) -> bool:
-    if not viewer.is_authenticated:
-        return False
-    if not viewer.is_confirmed:
+    """Start topics, reply, vote: every write path of members asks this."""
+    if not _may_write(viewer):
         return False
     return can_read_space(viewer, space)
 
@@ -443,6 +466,9 @@ def can_edit_post(viewer: Viewer, post: Post) -> bool:
     if not can_read_post(viewer, post):
         return False
     if post.is_deleted:
+        return False
+    # A silenced moderator (only admins silence moderators) edits nothing either.
+    if not _may_write(viewer):
         return False
     if can_moderate_space(viewer, post.topic.space):
         return True
@@ -637,8 +663,9 @@ def flag_min_trust_level() -> int:
 
 def can_flag_post(viewer: Viewer, post: Post) -> bool:
     """Flag a post for the moderators: confirmed members of enough trust who read it,
-    never their own post, only a live published one."""
-    if not viewer.is_authenticated or not viewer.is_confirmed:
+    never their own post, only a live published one. A silenced member flags
+    nothing (as in Discourse): a flag speaks to the moderators."""
+    if not _may_write(viewer):
         return False
     if not can_read_post(viewer, post):
         return False
@@ -738,7 +765,7 @@ def can_read_idea_notes(viewer: Viewer, topic: Topic) -> bool:
 
 
 def can_write_idea_note(viewer: Viewer, topic: Topic) -> bool:
-    return can_read_idea_notes(viewer, topic) and viewer.is_confirmed and not topic.is_deleted
+    return can_read_idea_notes(viewer, topic) and _may_write(viewer) and not topic.is_deleted
 
 
 def require_write_idea_note(viewer: Viewer, topic: Topic) -> None:
@@ -911,6 +938,58 @@ def require_manage_profile_fields(viewer: Viewer) -> None:
         raise NotFound
 
 
+# --- acting on members and trust levels -------------------------------------------------
+
+
+def can_sanction_members(viewer: Viewer) -> bool:
+    """Use the members' moderation pages (warn, silence, suspend, lift): global
+    moderators and admins. Space moderators answer for their spaces, not the site."""
+    return viewer.is_authenticated and viewer.is_moderator
+
+
+def require_sanction_members(viewer: Viewer) -> None:
+    if not can_sanction_members(viewer):
+        raise NotFound  # like the admin area: it does not exist for anyone else
+
+
+def can_sanction_member(viewer: Viewer, member: User) -> bool:
+    """Warn, silence, suspend or lift for this member. Nobody acts on themselves or
+    on an admin (an admin first loses the role); moderators are acted on by admins
+    only, so two moderators cannot silence each other."""
+    if not can_sanction_members(viewer):
+        return False
+    if _is_self(viewer, member.id):
+        return False
+    if member.is_admin:
+        return False
+    if member.is_moderator:
+        return viewer.is_admin
+    return True
+
+
+def require_sanction_member(viewer: Viewer, member: User) -> None:
+    require_sanction_members(viewer)
+    if not can_sanction_member(viewer, member):
+        raise Forbidden
+
+
+def can_see_trust_level(viewer: Viewer) -> bool:
+    """A member's trust level and the stats behind it: staff (employees, moderators,
+    admins), on the profile and the moderation page."""
+    return is_staff(viewer)
+
+
+def can_set_trust_level(viewer: Viewer) -> bool:
+    """Set a level by hand (level 4, leader, is only ever given this way): admins."""
+    return viewer.is_admin
+
+
+def require_set_trust_level(viewer: Viewer) -> None:
+    require_sanction_members(viewer)
+    if not can_set_trust_level(viewer):
+        raise Forbidden
+
+
 def can_delete_member(viewer: Viewer, member: User) -> bool:
     """Erase an account: its owner, or an admin (with a reason). An admin's own
     account goes through its own settings page, never the admin tools."""
@@ -993,7 +1072,7 @@ def grantable_groups_clause(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def can_request_group_membership(viewer: Viewer, group: Group) -> bool:
-    if not viewer.is_authenticated or not viewer.is_confirmed:
+    if not _may_write(viewer):
         return False
     if not group.accepts_requests:
         return False

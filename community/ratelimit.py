@@ -157,6 +157,14 @@ export = limiter.limit(
     deduct_when=_succeeded,
     scope="export",
 )
+# The topic page reports reading about twice a minute; a busy reader with several
+# tabs stays well inside this, and the service clamps the time claimed anyway.
+reading_report = limiter.limit(
+    _setting("RATELIMIT_READING_REPORT"),
+    key_func=_member_key,
+    methods=["POST"],
+    scope="reading-report",
+)
 search = limiter.limit(
     _search_limit, key_func=_member_key, exempt_when=_is_search_form_only, scope="search"
 )

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import flask_migrate
 import pytest
@@ -198,6 +199,21 @@ def sign_in(client_: FlaskClient, user: User, *, password: str = factories.PASSW
     assert response.status_code == 302, response.text
 
 
+def refuse_sign_in(client_: FlaskClient, user: User) -> object:
+    """Try to sign in as a suspended member: refused (403), the client stays a visitor."""
+    page = client_.get("/login")
+    response = client_.post(
+        "/login",
+        data={
+            "login": user.username,
+            "password": factories.PASSWORD,
+            "csrf_token": csrf_token_from(page.text),
+        },
+    )
+    assert response.status_code == 403, response.text
+    return response
+
+
 # --- personas -------------------------------------------------------------------
 
 
@@ -224,7 +240,13 @@ PERSONAS = (
     "space_moderator",
     "moderator",
     "admin",
+    # A member under a silence in force: reads as "member" does, posts nothing.
+    "silenced",
+    # A member under a suspension in force: cannot sign in, so a visitor everywhere.
+    "suspended",
 )
+# Who each persona's requests are answered as: a suspended member has no session.
+SIGNED_OUT_PERSONAS = frozenset({"anonymous", "suspended"})
 SPACE_KINDS = ("public", "closed", "employee")
 
 
@@ -240,7 +262,14 @@ def world(database: sa.Connection) -> World:
         "space_moderator": factories.make_user(username="spacemod"),
         "moderator": factories.make_user(username="moderator", role=Role.MODERATOR),
         "admin": factories.make_user(username="admin", role=Role.ADMIN),
+        "silenced": factories.make_user(username="silenced"),
+        "suspended": factories.make_user(username="suspended"),
     }
+    # Their state set directly (the sanctions tests go through the services): the
+    # world queues no mail and writes no notification of its own.
+    a_week = datetime.now(UTC) + timedelta(days=7)
+    users["silenced"].silenced_until = a_week
+    users["suspended"].suspended_until = a_week
     spaces = {
         "public": factories.make_space(
             visibility=Visibility.PUBLIC, slug="town-square", name="Town Square",
@@ -267,7 +296,9 @@ def client_as(app: Flask, world: World):
     def make(persona: str) -> FlaskClient:
         new_client = app.test_client()
         user = world.user(persona)
-        if user is not None:
+        if persona == "suspended":
+            refuse_sign_in(new_client, user)
+        elif user is not None:
             sign_in(new_client, user)
         return new_client
 

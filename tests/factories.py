@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import itertools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from PIL import Image
 from sqlalchemy import select
@@ -42,11 +42,13 @@ from community.onboarding import services as onboarding_services
 from community.onboarding.models import MemberOnboarding
 from community.profiles import services as profile_services
 from community.profiles.models import FieldAnswer, FieldVisibility, ProfileFieldKind
+from community.sanctions import services as sanction_services
 from community.spaces import services as space_services
 from community.spaces.models import IdeaBoard, Membership, MembershipRole, Space, Visibility
 from community.tags.models import Tag
 from community.topics import services as topic_services
 from community.topics.models import Post, Topic, TopicKind
+from community.trust import services as trust_services
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
@@ -316,6 +318,16 @@ def make_rich_member(world) -> RichMember:
     make_reply(hidden, author=rich, body="OWNHIDDENTEXT my view on the roadmap")
     make_reply(hidden, author=world.user("closed_member"), body="HIDDENREPLY by another")
     space_services.remove_member(admin, closed, rich)
+
+    # Sanctions: an admin's warning to them (naming them), a silence they gave and
+    # lifted; reading reports and the days they visited (reading counted one).
+    sanction_services.warn_member(
+        admin, rich, message=f"WARNCANARY {identifiers['display_name']}, mind the tone"
+    )
+    ends = utcnow() + timedelta(days=1)
+    sanction_services.silence_member(rich, other, reason="Spam links", ends_at=ends)
+    sanction_services.lift_silence(rich, other)
+    trust_services.record_reading(rich, others_topic, highest_post_number=2, seconds=30)
 
     # Audit: what they did as staff, and an admin's note about them naming them.
     record_audit(rich, AuditAction.TOPIC_PIN, target_type=AuditTarget.TOPIC, target_id=topic.id)

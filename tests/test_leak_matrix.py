@@ -37,7 +37,7 @@ from community.spaces.models import IdeaBoard, JoinRequest, MembershipRole
 from community.topics import services as topic_services
 from community.topics.models import ReviewState, TopicKind
 from tests import factories
-from tests.conftest import PERSONAS, SPACE_KINDS, csrf_token_from
+from tests.conftest import PERSONAS, SIGNED_OUT_PERSONAS, SPACE_KINDS, csrf_token_from
 from tests.mail import sent_mail
 from tests.test_policy import (
     DASHBOARD,
@@ -46,6 +46,7 @@ from tests.test_policy import (
     IDEA_NOTES,
     IDEA_STAFF,
     LISTED,
+    MEMBER_ACTIONS,
     MODERATE,
     POST,
     READ,
@@ -53,6 +54,7 @@ from tests.test_policy import (
     REVIEW_POST,
     REVIEW_QUEUE,
     REVIEW_SIGNUPS,
+    SANCTION,
     SITE,
     N,
     Y,
@@ -115,6 +117,8 @@ ACCEPT = {
     "space_moderator": (Y, Y, N),
     "moderator":       (Y, N, N),
     "admin":           (Y, Y, Y),
+    "silenced":        (N, N, N),
+    "suspended":       (N, N, N),
 }  # fmt: skip
 RESPOND_QUEUE_USERS = {"employee", "space_moderator", "moderator", "admin"}
 # Asking to join: signed-in, confirmed non-members of a closed space that takes requests.
@@ -128,6 +132,9 @@ JOIN = {
     "space_moderator": (N, N, N),
     "moderator":       (N, Y, N),
     "admin":           (N, N, N),
+    # A request carries a message: silenced members send none.
+    "silenced":        (N, N, N),
+    "suspended":       (N, N, N),
 }  # fmt: skip
 # Withdrawing an invite (these have no creator): the moderators of the closed space it
 # opens, and admins, whatever it opens.
@@ -187,6 +194,27 @@ def respond_queue(persona: str, column: int) -> int:
     if _anonymous(persona):
         return 302
     return 200 if persona in RESPOND_QUEUE_USERS else 404
+
+
+def sanctioning(ok: int) -> Expect:
+    """A member's moderation page (the voice of this kind's space): global moderators
+    and admins who may know of the member; everyone else gets the same 404."""
+
+    def expect(persona: str, column: int) -> int:
+        return ok if SANCTION[persona] and READ[persona][column] else 404
+
+    return expect
+
+
+def setting_trust_level(ok: int) -> Expect:
+    """Admins set levels; moderators see the page but may not (403)."""
+
+    def expect(persona: str, column: int) -> int:
+        if not (SANCTION[persona] and READ[persona][column]):
+            return 404
+        return ok if MEMBER_ACTIONS[persona][2] else 403
+
+    return expect
 
 
 # Columns of test_policy's SITE and GROUPS tables.
@@ -527,6 +555,19 @@ ROUTES: dict[str, Route] = {
     "profiles.admin_delete_field": Route(
         lambda o: {"field_id": o.profile_field_id}, post=admin_only(302)
     ),
+    # Acting on members: global moderators and admins, on members they know of. Empty
+    # forms are refused beside their fields; lifting with nothing in force changes
+    # nothing and goes back to the page.
+    "sanctions.member": Route(username, get=sanctioning(200)),
+    "sanctions.warn": Route(username, post=sanctioning(422)),
+    "sanctions.silence": Route(username, post=sanctioning(422)),
+    "sanctions.suspend": Route(username, post=sanctioning(422)),
+    "sanctions.unsilence": Route(username, post=sanctioning(302)),
+    "sanctions.unsuspend": Route(username, post=sanctioning(302)),
+    "sanctions.trust_level": Route(username, post=setting_trust_level(422)),
+    # The topic page's reading report: readers, silenced ones included; an empty
+    # report is refused.
+    "trust.reading": Route(topic, post=acting(READ, 422)),
 }
 NOT_IN_MATRIX = {"static"}  # files from static/, the same for everyone
 
@@ -822,7 +863,9 @@ def test_leak_matrix_every_route_role_and_space_kind(
                         continue
                     outcome.cases += 1
                     response = session.request(method, path, route.data(objects[kind]))
-                    expected = expect(persona, column)
+                    # A suspended member's sign-in was refused: they are a visitor.
+                    answered_as = "anonymous" if persona in SIGNED_OUT_PERSONAS else persona
+                    expected = expect(answered_as, column)
                     where = f"{method} {path} as {persona} ({kind} space)"
                     if response.status_code != expected:
                         outcome.mismatches.append(

@@ -6,12 +6,14 @@ people, and a change to a rule must change a line here.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 
 from community import policy
 from community.accounts import services as account_services
-from community.accounts.models import AnonymousViewer, TrustLevel, User
+from community.accounts.models import AnonymousViewer, Role, TrustLevel, User
 from community.extensions import db
 from community.groups import services as group_services
 from community.groups.models import Group
@@ -38,6 +40,8 @@ READ = {
     "space_moderator": (Y, Y, N),
     "moderator":       (Y, N, N),
     "admin":           (Y, Y, Y),
+    "silenced":        (Y, N, N),
+    "suspended":       (Y, N, N),
 }  # fmt: skip
 POST = {
     "anonymous":       (N, N, N),
@@ -49,6 +53,8 @@ POST = {
     "space_moderator": (Y, Y, N),
     "moderator":       (Y, N, N),
     "admin":           (Y, Y, Y),
+    "silenced":        (N, N, N),
+    "suspended":       (N, N, N),
 }  # fmt: skip
 MODERATE = {
     "anonymous":       (N, N, N),
@@ -60,6 +66,8 @@ MODERATE = {
     "space_moderator": (Y, Y, N),
     "moderator":       (Y, N, N),
     "admin":           (Y, Y, Y),
+    "silenced":        (N, N, N),
+    "suspended":       (N, N, N),
 }  # fmt: skip
 # Seeing the space's name in the directory (a listed closed space shows to members
 # who could ask to join; employee spaces stay invisible).
@@ -73,6 +81,8 @@ LISTED = {
     "space_moderator": (Y, Y, N),
     "moderator":       (Y, Y, N),
     "admin":           (Y, Y, Y),
+    "silenced":        (Y, Y, N),
+    "suspended":       (Y, Y, N),
 }  # fmt: skip
 # Answering for the company on an idea board (status, official response, merge):
 # employees who read the space, its moderators (global ones included) and admins.
@@ -86,6 +96,8 @@ IDEA_STAFF = {
     "space_moderator": (Y, Y, N),
     "moderator":       (Y, N, N),
     "admin":           (Y, Y, Y),
+    "silenced":        (N, N, N),
+    "suspended":       (N, N, N),
 }  # fmt: skip
 # Internal notes on ideas: employees who read the idea, and admins. Moderators who are
 # not employees never see them.
@@ -99,6 +111,8 @@ IDEA_NOTES = {
     "space_moderator": (N, N, N),
     "moderator":       (N, N, N),
     "admin":           (Y, Y, Y),
+    "silenced":        (N, N, N),
+    "suspended":       (N, N, N),
 }  # fmt: skip
 
 # The community health dashboard (its charts, export and weekly summary): staff, that
@@ -113,6 +127,8 @@ DASHBOARD = {
     "space_moderator": N,
     "moderator":       N,
     "admin":           Y,
+    "silenced":        N,
+    "suspended":       N,
 }  # fmt: skip
 # Deciding join requests: the closed space's moderators (and admins).
 REVIEW = {persona: (N, MODERATE[persona][1], N) for persona in PERSONAS}
@@ -128,6 +144,8 @@ INVITE = {
     "space_moderator": (N, Y, N),
     "moderator":       (N, N, N),
     "admin":           (N, Y, N),
+    "silenced":        (N, N, N),
+    "suspended":       (N, N, N),
 }  # fmt: skip
 # The same with every persona at trust level 2 and member invites allowed in the
 # space: members who belong to it (directly or through a group) may invite too.
@@ -141,6 +159,8 @@ INVITE_WHEN_MEMBERS_MAY = {
     "space_moderator": (N, Y, N),
     "moderator":       (N, N, N),
     "admin":           (N, Y, N),
+    "silenced":        (N, N, N),
+    "suspended":       (N, N, N),
 }  # fmt: skip
 # Persona-wide rights (no space): invite to the community at trust level 0, and at
 # trust level 2; use the newcomers page; edit onboarding; read the audit log.
@@ -155,6 +175,8 @@ SITE = {
     "space_moderator": (Y, Y, N, N, N),
     "moderator":       (Y, Y, Y, N, N),
     "admin":           (Y, Y, Y, Y, Y),
+    "silenced":        (N, N, N, N, N),
+    "suspended":       (N, N, N, N, N),
 }  # fmt: skip
 # Groups, for the world's group "Partners" (the group_member persona is in it) and a
 # group no persona is in that takes requests.
@@ -169,6 +191,36 @@ GROUPS = {
     "space_moderator": (N, Y, N, N, Y, N),
     "moderator":       (N, Y, N, N, Y, N),
     "admin":           (Y, Y, Y, Y, Y, Y),
+    "silenced":        (N, Y, N, N, N, N),
+    "suspended":       (N, Y, N, N, N, N),
+}  # fmt: skip
+
+# Acting on members (site-wide): open a member's moderation page and act there; see a
+# member's trust level and its stats; set a trust level by hand.
+#                    sanction trust-level set-level
+MEMBER_ACTIONS = {
+    "anonymous":       (N, N, N),
+    "unconfirmed":     (N, N, N),
+    "member":          (N, N, N),
+    "closed_member":   (N, N, N),
+    "group_member":    (N, N, N),
+    "employee":        (N, Y, N),
+    "space_moderator": (N, N, N),
+    "moderator":       (Y, Y, N),
+    "admin":           (Y, Y, Y),
+    "silenced":        (N, N, N),
+    "suspended":       (N, N, N),
+}  # fmt: skip
+SANCTION = {persona: row[0] for persona, row in MEMBER_ACTIONS.items()}
+# Whom each persona may warn, silence or suspend: a member, a moderator, an admin,
+# themselves. Moderators act on members only; admins on moderators too; nobody on
+# an admin or on themselves.
+#                    member moderator admin self
+SANCTION_TARGETS = {
+    persona: (N, N, N, N) for persona in PERSONAS if persona not in ("moderator", "admin")
+} | {
+    "moderator":       (Y, N, N, N),
+    "admin":           (Y, Y, N, N),
 }  # fmt: skip
 
 # The review queue page: moderators of any space, global moderators and admins.
@@ -182,6 +234,8 @@ REVIEW_QUEUE = {
     "space_moderator": Y,
     "moderator":       Y,
     "admin":           Y,
+    "silenced":        N,
+    "suspended":       N,
 }  # fmt: skip
 # Deciding sign-ups that wait for approval (REQUIRE_SIGNUP_APPROVAL): global
 # moderators and admins; a space's moderators do not decide who joins the community.
@@ -195,6 +249,8 @@ REVIEW_SIGNUPS = {
     "space_moderator": N,
     "moderator":       Y,
     "admin":           Y,
+    "silenced":        N,
+    "suspended":       N,
 }  # fmt: skip
 # Reviewing a post (approve, edit and approve, reject, decide its flags), and reading
 # one that waits, was hidden by flags or was rejected, written by someone else: the
@@ -209,10 +265,12 @@ REVIEW_POST = {
     "space_moderator": (Y, Y, N),
     "moderator":       (Y, N, N),
     "admin":           (Y, Y, Y),
+    "silenced":        (N, N, N),
+    "suspended":       (N, N, N),
 }  # fmt: skip
 # Flagging someone else's post with every persona at trust level 1 (the default
-# FLAG_MIN_TRUST_LEVEL): confirmed members who read it. At trust level 0, as the world
-# makes them, nobody may.
+# FLAG_MIN_TRUST_LEVEL): confirmed members who read it, unless silenced or suspended.
+# At trust level 0, as the world makes them, nobody may.
 FLAG_AT_TRUST_LEVEL_1 = {
     "anonymous":       (N, N, N),
     "unconfirmed":     (N, N, N),
@@ -223,6 +281,8 @@ FLAG_AT_TRUST_LEVEL_1 = {
     "space_moderator": (Y, Y, N),
     "moderator":       (Y, N, N),
     "admin":           (Y, Y, Y),
+    "silenced":        (N, N, N),
+    "suspended":       (N, N, N),
 }  # fmt: skip
 # Posting at once (no approval) in a space that approves new members' posts, every
 # persona at trust level 0: its moderators and employees. (Nobody else may post at
@@ -237,6 +297,8 @@ POST_WITHOUT_APPROVAL = {
     "space_moderator": (Y, Y, N),
     "moderator":       (Y, N, N),
     "admin":           (Y, Y, Y),
+    "silenced":        (N, N, N),
+    "suspended":       (N, N, N),
 }  # fmt: skip
 
 CASES = [(persona, kind) for persona in PERSONAS for kind in SPACE_KINDS]
@@ -606,6 +668,8 @@ FIELD_VISIBILITY = {
     "space_moderator": (Y, Y, N, N),
     "moderator":       (Y, Y, Y, N),
     "admin":           (Y, Y, Y, N),
+    "silenced":        (Y, Y, N, N),
+    "suspended":       (Y, Y, N, N),
     "owner":           (Y, Y, Y, Y),
 }  # fmt: skip
 VISIBILITIES = ("everyone", "members", "staff", "only_me")
@@ -623,6 +687,8 @@ SEE_MEMBER = {
     "space_moderator": (Y, Y, N, N),
     "moderator":       (Y, N, N, N),
     "admin":           (Y, Y, Y, Y),
+    "silenced":        (Y, N, N, N),
+    "suspended":       (Y, N, N, N),
 }  # fmt: skip
 
 
@@ -782,3 +848,66 @@ def test_topic_posts_clause_agrees_with_can_read_post(world, persona):
         if policy.can_read_post(viewer, post)
     }
     assert in_sql == in_python
+
+
+# --- acting on members and trust levels --------------------------------------------
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_policy_matrix_member_actions(world, persona):
+    viewer = _viewer(world, persona)
+    sanction, trust_level, set_level = MEMBER_ACTIONS[persona]
+    assert policy.can_sanction_members(viewer) is sanction
+    assert policy.can_see_trust_level(viewer) is trust_level
+    assert policy.can_set_trust_level(viewer) is set_level
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_policy_matrix_sanction_targets(world, persona):
+    viewer = _viewer(world, persona)
+    targets = (
+        factories.make_user(username="plaintarget"),
+        factories.make_user(username="modtarget", role=Role.MODERATOR),
+        factories.make_user(username="admintarget", role=Role.ADMIN),
+        world.user(persona),
+    )
+    for target, expected in zip(targets, SANCTION_TARGETS[persona], strict=True):
+        if target is None:  # the anonymous persona has no self
+            continue
+        assert policy.can_sanction_member(viewer, target) is expected, target.username
+
+
+def test_silenced_member_reads_but_every_write_is_refused(world):
+    silenced = world.user("silenced")
+    public = world.spaces["public"]
+    public.idea_board = IdeaBoard.ALONGSIDE
+    admin = world.user("admin")
+    question = factories.make_topic(public, author=admin, kind=TopicKind.QUESTION)
+    answer = factories.make_reply(question, author=world.user("member"))
+    idea = factories.make_topic(public, author=admin, kind=TopicKind.IDEA)
+    # Their own post from before the silence.
+    silenced.silenced_until = None
+    own = factories.make_reply(question, author=silenced)
+    silenced.silenced_until = datetime.now(UTC) + timedelta(days=1)
+
+    assert policy.can_read_topic(silenced, question) is True
+    assert policy.can_watch_topic(silenced, question) is True
+    assert policy.can_create_topic(silenced, public) is False
+    assert policy.can_reply(silenced, question) is False
+    assert policy.can_edit_post(silenced, own) is False
+    assert policy.can_vote_on_answer(silenced, answer) is False
+    assert policy.can_vote_on_idea(silenced, idea) is False
+    silenced.trust_level = TrustLevel.MEMBER
+    assert policy.can_invite_to_community(silenced) is False
+
+
+def test_a_silence_or_suspension_ends_by_time_alone(world):
+    member = world.user("member")
+    assert policy.can_create_topic(member, world.spaces["public"]) is True
+    member.silenced_until = datetime.now(UTC) - timedelta(seconds=1)
+    member.suspended_until = datetime.now(UTC) - timedelta(seconds=1)
+    assert member.is_silenced is False
+    assert member.is_suspended is False
+    assert policy.can_create_topic(member, world.spaces["public"]) is True
+    member.suspended_until = datetime.now(UTC) + timedelta(hours=1)
+    assert policy.can_create_topic(member, world.spaces["public"]) is False

@@ -22,6 +22,7 @@ from community.moderation.models import (
 )
 from community.notifications import services as notification_services
 from community.notifications.models import Notification, WatchLevel
+from community.spaces import services as space_services
 from community.spaces.models import Membership, MembershipRole, Space
 from community.topics import services as topic_services
 from community.topics.models import ReviewState, TopicKind
@@ -633,3 +634,34 @@ def test_signup_needs_no_approval_when_the_site_does_not_ask(world, app, client)
     member = db.session.scalar(select(User).where(User.username == "freeentry"))
     assert db.session.get(SignupApproval, member.id) is None
     assert _sign_in_attempt(app.test_client(), "freeentry").status_code == 302
+
+
+def test_a_password_reset_does_not_sign_in_a_sign_up_that_waits(
+    world, app, client, approval_required
+):
+    _sign_up_and_confirm(app, client)
+    reset_client = app.test_client()
+    _post(reset_client, "/password/reset", {"email": "applicant@example.org"})
+    message = sent_to(app, "applicant@example.org")[-1]
+    link = re.search(r"http://localhost(/password/reset/\S+)", message.body)[1]
+
+    response = _post(reset_client, link, {"password": "an entirely different passphrase"})
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/login")
+    assert "waits for them" in reset_client.get("/login").text
+    assert 'action="/logout"' not in reset_client.get("/").text  # no session started
+
+
+@pytest.mark.parametrize(
+    ("persona", "target"), [("moderator", "/mod/members/"), ("space_moderator", "/u/")]
+)
+def test_act_on_the_author_opens_the_moderation_page_for_site_moderators(
+    world, partners, client_as, persona, target
+):
+    space, newcomer, _ = partners
+    factories.make_topic(space, author=newcomer, title="A first question")
+    if persona == "moderator":
+        space_services.add_member(world.user("admin"), space, world.user("moderator"))
+    page = client_as(persona).get("/review").text
+    assert f'href="{target}newpartner"' in page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
@@ -34,6 +34,11 @@ SIGN_IN_HISTORY_DAYS = 90
 # keyboard walks, repeats, words with a year) is refused; NIST SP 800-63B asks for a
 # check against commonly used passwords rather than composition rules.
 PASSWORD_MIN_GUESSES_LOG10 = 6
+
+
+# A silence or suspension "until further notice" ends at the end of time: every check
+# is then the same comparison with now, and lifting it early works the same way.
+INDEFINITELY = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class Role(enum.StrEnum):
@@ -82,6 +87,11 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sanctions in force (their history is in ``sanctions``): until then the member
+    # reads but does not post (silenced) or cannot sign in at all (suspended). A past
+    # time means the sanction has ended; nothing needs to clear it.
+    silenced_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="select"
@@ -130,6 +140,16 @@ class User(Base):
         return self.email_confirmed_at is not None
 
     @property
+    def is_silenced(self) -> bool:
+        """Silenced now: reads, but may not post, reply, vote or invite."""
+        return self.silenced_until is not None and self.silenced_until > utcnow()
+
+    @property
+    def is_suspended(self) -> bool:
+        """Suspended now: may not sign in, and their sessions no longer load."""
+        return self.suspended_until is not None and self.suspended_until > utcnow()
+
+    @property
     def member_space_ids(self) -> frozenset[int]:
         """Spaces this member belongs to: directly, or through a group a space grants.
 
@@ -165,6 +185,8 @@ class AnonymousViewer:
     is_moderator = False
     is_employee = False
     is_confirmed = False
+    is_silenced = False
+    is_suspended = False
     trust_level = TrustLevel.NEW
     member_space_ids: frozenset[int] = frozenset()
     moderated_space_ids: frozenset[int] = frozenset()

@@ -45,6 +45,9 @@ def load_user_for_session(session_id: str) -> User | None:
     )
     if user is None or user.session_version != version:
         return None
+    # A suspension ends every open session at its next request, whatever its version.
+    if user.is_suspended:
+        return None
     return user
 
 

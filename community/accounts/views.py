@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
@@ -14,11 +16,30 @@ from community.onboarding import services as onboarding_services
 from community.profiles import forms as profile_forms
 from community.profiles import queries as profile_queries
 from community.profiles import services as profile_services
+from community.sanctions import queries as sanction_queries
+from community.sanctions.models import SanctionKind
+from community.sanctions.services import describe_end
 from community.security import safe_next_url
 
 bp = Blueprint("accounts", __name__)
+log = logging.getLogger(__name__)
 
 UNPROCESSABLE = 422
+FORBIDDEN = 403
+
+
+def _refuse_suspended(user: services.User) -> ResponseReturnValue:
+    """The sign-in page for a suspended member who proved who they are: why, and
+    until when. No session starts (nor from a reset or confirmation link)."""
+    suspension = sanction_queries.sanction_in_force(user, SanctionKind.SUSPENSION)
+    log.info("account.login outcome=refused reason=suspended user_id=%s", user.id)
+    return render_template(
+        "accounts/login.html",
+        form=forms.SignInForm(formdata=None),
+        next_url=None,
+        suspension=suspension,
+        suspended_until=describe_end(user.suspended_until),
+    ), FORBIDDEN
 
 
 def _start_session(user: services.User, *, remember: bool = False) -> None:
@@ -92,6 +113,8 @@ def confirm(token: str) -> ResponseReturnValue:
             flash(f"Your e-mail address is confirmed. {refusal}", "info")
             return redirect(url_for("spaces.home"))
         invite_path = safe_next_url(session.get("invite_path"))
+        if user.is_suspended:
+            return _refuse_suspended(user)
         if not current_user.is_authenticated:
             _sign_in(user)
         is_first = onboarding_services.record_sign_in(user)
@@ -128,6 +151,8 @@ def login() -> ResponseReturnValue:
     form = forms.SignInForm()
     if form.validate_on_submit():
         user = services.authenticate(form.login.data, form.password.data)
+        if user is not None and user.is_suspended:
+            return _refuse_suspended(user)
         # A sign-up awaiting approval is told so, only after the right password.
         refusal = services.sign_in_refusal(user) if user is not None else None
         if user is not None and refusal is None:
@@ -176,6 +201,14 @@ def reset_password(token: str) -> ResponseReturnValue:
         except ValidationFailed as error:
             form.add_error(error)
         else:
+            if user.is_suspended:
+                # The new password stands; the suspension decides when it is used.
+                return _refuse_suspended(user)
+            refusal = services.sign_in_refusal(user)
+            if refusal is not None:
+                # A sign-up waiting for approval (or rejected) gets no session here either.
+                flash(f"Your password is changed. {refusal}", "info")
+                return redirect(url_for("accounts.login"))
             _sign_in(user)
             flash("Your password is changed and you are signed in.", "success")
             return redirect(url_for("spaces.home"))

@@ -32,6 +32,7 @@ def _render_queue(
         reject_form=forms.RejectForm(),
         decide_form=forms.DecideFlagsForm(),
         signup_errors=signup_errors or {},
+        can_sanction=policy.can_sanction_members(current_user),
     ), status
 
 

@@ -47,6 +47,7 @@ from community.notifications.models import (
 )
 from community.spaces.models import Space
 from community.topics.models import Post, Topic
+from community.trust.visits import record_visit
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,9 @@ def effective_level(topic: Topic) -> ColumnElement[str]:
 
 def mark_topic_read(user: User, topic: Topic, post_number: int) -> None:
     """Move the member's read position forward to ``post_number`` (never back). No
-    commit: replying records it in the reply's transaction."""
+    commit: replying records it in the reply's transaction. Every such write is also
+    a day the member visited (``trust.visits``), with or without JavaScript."""
+    record_visit(user)
     post_number = max(0, min(post_number, topic.last_post_number))
     now = utcnow()
     moved = db.session.execute(

@@ -254,12 +254,14 @@ RULES: tuple[Rule, ...] = (
               "member_onboarding.user_id", "space_watches.user_id", "topic_reads.user_id",
               "email_preferences.user_id", "digest_marks.user_id", "mail_outbox.user_id",
               "summary_subscriptions.user_id", "post_flags.flagger_id",
-              "signup_approvals.user_id"),
+              "signup_approvals.user_id", "sanctions.user_id", "member_visits.user_id",
+              "member_stats.user_id"),
     _detaching("notifications.actor_id", "join_requests.decided_by_id", "tags.created_by_id",
                "idea_status_changes.actor_id", "post_revisions.editor_id",
                "posts.deleted_by_id", "topics.last_poster_id", "group_requests.decided_by_id",
                "member_onboarding.welcomed_by_id", "onboarding_settings.updated_by_id",
-               "post_flags.resolved_by_id", "signup_approvals.decided_by_id"),
+               "post_flags.resolved_by_id", "signup_approvals.decided_by_id",
+               "sanctions.created_by_id", "sanctions.lifted_by_id"),
     # The log is append-only (community.moderation.audit): the database's ON DELETE
     # SET NULL detaches the actor when the account row goes.
     Rule(("audit_entries.actor_id",), "kept; the database sets it to NULL with the account",

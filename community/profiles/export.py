@@ -189,8 +189,11 @@ SECTIONS: tuple[Section | NotExported, ...] = (
     Section("notifications.json", "Notifications you were sent.", ("notifications.user_id",), (
         _f("id", "integer", "The notification's number."),
         _f("kind", "string", "What happened."),
-        _TOPIC, _TITLE,
-        _f("detail", "string", "A short value such as an idea's new status."),
+        # A message from the moderators is about no topic.
+        _f("topic_id", "integer|null", "The topic's number (/t/<topic_id>), if about one."),
+        _TITLE,
+        _f("detail", "string", "A short value such as an idea's new status, or a "
+           "moderator's message."),
         _CREATED,
         _f("read_at", "string|null", "When you read it."),
     ), export_rows.notifications),
@@ -264,7 +267,7 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         "audit_entries.actor_id", "posts.deleted_by_id", "join_requests.decided_by_id",
         "group_requests.decided_by_id", "member_onboarding.welcomed_by_id",
         "onboarding_settings.updated_by_id", "post_flags.resolved_by_id",
-        "signup_approvals.decided_by_id",
+        "signup_approvals.decided_by_id", "sanctions.created_by_id", "sanctions.lifted_by_id",
     ), (
         _f("action", "string", "What was done (domain:verb)."),
         _f("target_type", "string|null", "The kind of thing acted on."),
@@ -297,6 +300,28 @@ SECTIONS: tuple[Section | NotExported, ...] = (
         _f("resolved_at", "string|null", "When a moderator decided."),
         _f("outcome", "string|null", "agreed, disagreed or deferred."),
     ), export_rows.flags),
+    Section("sanctions.json", "Warnings, silences and suspensions moderators gave you.", (
+        "sanctions.user_id",
+    ), (
+        _f("kind", "string", "warning, silence or suspension."),
+        _f("reason", "string", "The warning, or the reason you were given."),
+        _CREATED,
+        _f("ends_at", "string|null", "When it ends (the year 9999: until lifted)."),
+        _f("lifted_at", "string|null", "When a moderator lifted it early."),
+    ), export_rows.sanctions),
+    Section("visits.json", "The days (UTC) you read or posted here: trust levels count them.", (
+        "member_visits.user_id",
+    ), (
+        _f("day", "string", "The day (ISO 8601 date)."),
+    ), export_rows.visits),
+    Section("reading_time.json", "Your reading time and trust level bookkeeping.", (
+        "member_stats.user_id",
+    ), (
+        _f("reading_seconds", "integer", "Seconds you spent reading topics, all told."),
+        _f("last_read_report_at", "string|null", "When your reading was last counted."),
+        _f("regular_since", "string|null", "When you last reached trust level 3."),
+        _f("is_level_set_by_hand", "boolean", "Whether an admin set your level by hand."),
+    ), export_rows.reading_stats),
     Section("exports.json", "Archives like this one you asked for.", ("data_exports.user_id",), (
         _CREATED,
         _f("expires_at", "string", "When its link stops working."),

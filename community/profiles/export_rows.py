@@ -51,6 +51,7 @@ from community.profiles.models import (
     ProfileAvatar,
     ProfileFieldValue,
 )
+from community.sanctions.models import Sanction
 from community.spaces.models import (
     JoinRequest,
     JoinRequestStatus,
@@ -59,6 +60,7 @@ from community.spaces.models import (
 )
 from community.tags.models import Tag
 from community.topics.models import Post, PostRevision, Topic
+from community.trust.models import MemberStats, MemberVisit
 
 Row = dict[str, Any]
 # The avatar's file in the archive, by the type it was re-encoded as.
@@ -617,6 +619,36 @@ def moderation_about_me(member: User) -> list[Row]:
     for row in rows:
         row["by"] = "staff"  # who acted is the moderator's data, not the member's
     return rows
+
+
+def sanctions(member: User) -> list[Row]:
+    """Warnings, silences and suspensions the member was given; who gave them is the
+    moderator's data (as in moderation_about_me)."""
+    return _fetch(
+        select(type_coerce(Sanction.kind, String).label("kind"), Sanction.reason,
+               Sanction.created_at, Sanction.ends_at, Sanction.lifted_at)
+        .where(Sanction.user_id == member.id)
+        .order_by(Sanction.id)
+    )  # fmt: skip
+
+
+def visits(member: User) -> list[Row]:
+    return [
+        {"day": day.isoformat()}
+        for day in db.session.scalars(
+            select(MemberVisit.day)
+            .where(MemberVisit.user_id == member.id)
+            .order_by(MemberVisit.day)
+        )
+    ]
+
+
+def reading_stats(member: User) -> list[Row]:
+    return _fetch(
+        select(MemberStats.reading_seconds, MemberStats.last_read_report_at,
+               MemberStats.regular_since, MemberStats.is_level_set_by_hand)
+        .where(MemberStats.user_id == member.id)
+    )  # fmt: skip
 
 
 def exports(member: User) -> list[Row]:

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required, logout_user
 
 from community import policy, ratelimit
 from community.accounts import queries as account_queries
+from community.accounts.models import User
 from community.errors import ValidationFailed
 from community.profiles import forms, queries, services
 from community.profiles.models import (
@@ -27,6 +28,7 @@ from community.profiles.models import (
     FieldVisibility,
     ProfileFieldKind,
 )
+from community.trust import queries as trust_queries
 
 bp = Blueprint("profiles", __name__)
 
@@ -69,7 +71,19 @@ def show(username: str) -> ResponseReturnValue:
         view_as_choices=list(queries.ViewAs),
         # A stand-in who would not find the page at all is told so, not shown it.
         is_found=view_as is None or queries.is_member_visible(viewer, member),
+        **_trust_panel(member, is_viewing_as=view_as is not None),
     )
+
+
+def _trust_panel(member: User, *, is_viewing_as: bool) -> dict[str, object]:
+    """The member's trust level and its figures, for staff only (never in "view as")."""
+    if is_viewing_as or not policy.can_see_trust_level(current_user):
+        return {"trust_stats": None}
+    return {
+        "trust_stats": trust_queries.trust_stats(member),
+        "thresholds": trust_queries.Thresholds.from_config(),
+        "member_stats": trust_queries.get_member_stats(member),
+    }
 
 
 @bp.get("/u/<username>/avatar")

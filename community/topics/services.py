@@ -29,6 +29,7 @@ from community.topics.models import (
     Topic,
     TopicKind,
 )
+from community.trust import limits
 
 log = logging.getLogger(__name__)
 
@@ -128,10 +129,17 @@ def create_topic(
     nobody is notified, until a moderator approves it (``publish_post``).
     """
     policy.require_post_in_space(actor, space)
+    earlier = find_submitted_post(actor, submission_token)
+    if earlier is not None:
+        return earlier.topic  # the same form sent again: before any limit counts it
     kind = check_kind(space, kind)
     title = check_title(title)
     body = check_body(body)
     tag_names = tag_services.parse_tag_names(tags)
+    # Rendered before any row exists, so a refusal leaves nothing in the session.
+    rendered = _render(body, space)
+    limits.check_content(actor, rendered)
+    limits.check_pace(actor, is_topic=True)
     now = utcnow()
     state = _state_of_new_post(actor, space)
     topic = Topic(
@@ -147,7 +155,6 @@ def create_topic(
         tags=tag_services.resolve_tags(actor, tag_names),
         review_state=state,
     )
-    rendered = _render(body, space)
     post = Post(
         topic=topic,
         author=actor,
@@ -194,7 +201,13 @@ def reply_to_topic(
     A ``submission_token`` already used by this member returns the post it made.
     """
     policy.require_reply(actor, topic)
+    earlier = find_submitted_post(actor, submission_token)
+    if earlier is not None:
+        return earlier  # the same form sent again: before any limit counts it
     body = check_body(body)
+    rendered = _render(body, topic.space)
+    limits.check_content(actor, rendered)
+    limits.check_pace(actor, is_topic=False)
     now = utcnow()
     state = _state_of_new_post(actor, topic.space)
     # One atomic UPDATE both counts the post and hands out its number, so two
@@ -224,7 +237,6 @@ def reply_to_topic(
             .where(Topic.id == topic.id, Topic.first_staff_reply_at.is_(None))
             .values(first_staff_reply_at=now)
         )
-    rendered = _render(body, topic.space)
     post = Post(
         topic_id=topic.id,
         author=actor,

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from community import policy, ratelimit
 from community.answers import forms as answer_forms
 from community.answers import queries as answer_queries
-from community.errors import ValidationFailed
+from community.errors import TooSoon, ValidationFailed
 from community.ideas import forms as idea_forms
 from community.ideas import queries as idea_queries
 from community.ideas import services as idea_services
@@ -32,10 +32,12 @@ from community.spaces import queries as space_queries
 from community.topics import forms, queries, services
 from community.topics.models import Topic, TopicKind
 from community.topics.urls import post_url
+from community.trust import forms as trust_forms
 
 bp = Blueprint("topics", __name__)
 
 UNPROCESSABLE = 422
+TOO_MANY_REQUESTS = 429
 SIMILAR_COUNT = 5
 SIMILAR_MIN_TITLE = 5
 
@@ -49,6 +51,8 @@ def new(slug: str) -> ResponseReturnValue:
     # "Find similar questions" sends the draft back by GET, so nothing is posted.
     form = forms.TopicForm(request.args) if request.method == "GET" else forms.TopicForm()
     forms.offer_kinds(form, services.topic_kinds(space))
+    headers: dict[str, str] = {}
+    status = UNPROCESSABLE if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
             topic = services.create_topic(
@@ -60,14 +64,18 @@ def new(slug: str) -> ResponseReturnValue:
                 tags=form.tags.data,
                 submission_token=form.submission_token.data,
             )
+        except TooSoon as error:
+            form.add_error(error)
+            status, headers = TOO_MANY_REQUESTS, {"Retry-After": str(error.retry_after)}
         except ValidationFailed as error:
             form.add_error(error)
         else:
             return redirect(url_for("topics.show", topic_id=topic.id))
-    status = UNPROCESSABLE if form.is_submitted() else 200
-    return render_template(
-        "topics/new.html", space=space, form=form, similar=_similar_topics(form)
-    ), status
+    return (
+        render_template("topics/new.html", space=space, form=form, similar=_similar_topics(form)),
+        status,
+        headers,
+    )
 
 
 def _similar_topics(form: forms.TopicForm) -> list[Topic] | None:
@@ -115,6 +123,7 @@ def render_topic_page(
     *,
     status: int = 200,
     reply_form: forms.ReplyForm | None = None,
+    headers: dict[str, str] | None = None,
     **idea_forms: object,
 ) -> ResponseReturnValue:
     """The topic page; a form that failed is passed in to show with its errors
@@ -140,27 +149,34 @@ def render_topic_page(
         if not 1 <= page <= page_count:
             return render_template("errors/error.html", code=404), 404
         posts = queries.list_topic_posts(current_user, topic, page=page, per_page=per_page)
-    return render_template(
-        "topics/show.html",
-        topic=topic,
-        posts=posts,
-        page=page,
-        page_count=page_count,
-        answer_sort=answer_sort,
-        voted_post_ids=(
-            answer_queries.voted_post_ids(current_user, posts) if topic.is_question else frozenset()
+    return (
+        render_template(
+            "topics/show.html",
+            topic=topic,
+            posts=posts,
+            page=page,
+            page_count=page_count,
+            answer_sort=answer_sort,
+            voted_post_ids=(
+                answer_queries.voted_post_ids(current_user, posts)
+                if topic.is_question
+                else frozenset()
+            ),
+            reply_form=reply_form or forms.ReplyForm(),
+            idea=_idea_panel(topic, idea_forms),
+            watch_level=notification_services.watch_level(current_user, topic),
+            watch_form=notification_forms.WatchForm(),
+            read_form=notification_forms.ReadTopicForm(),
+            counting_levels=COUNTING_LEVELS,
+            toggle_form=forms.ToggleForm(),
+            delete_form=forms.DeleteForm(),
+            accept_form=answer_forms.AcceptForm(),
+            vote_form=answer_forms.VoteForm(),
+            reading_form=trust_forms.ReadingReportForm(),
         ),
-        reply_form=reply_form or forms.ReplyForm(),
-        idea=_idea_panel(topic, idea_forms),
-        watch_level=notification_services.watch_level(current_user, topic),
-        watch_form=notification_forms.WatchForm(),
-        read_form=notification_forms.ReadTopicForm(),
-        counting_levels=COUNTING_LEVELS,
-        toggle_form=forms.ToggleForm(),
-        delete_form=forms.DeleteForm(),
-        accept_form=answer_forms.AcceptForm(),
-        vote_form=answer_forms.VoteForm(),
-    ), status
+        status,
+        headers or {},
+    )
 
 
 def _idea_panel(topic: Topic, failed_forms: dict[str, object]) -> dict | None:
@@ -198,6 +214,14 @@ def reply(topic_id: int) -> ResponseReturnValue:
                 topic,
                 body=form.body.data,
                 submission_token=form.submission_token.data,
+            )
+        except TooSoon as error:
+            form.add_error(error)
+            return render_topic_page(
+                topic,
+                status=TOO_MANY_REQUESTS,
+                reply_form=form,
+                headers={"Retry-After": str(error.retry_after)},
             )
         except ValidationFailed as error:
             form.add_error(error)

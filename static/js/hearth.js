@@ -307,3 +307,62 @@ document.querySelectorAll("form[data-auto-read]").forEach((form) => {
     if (response.ok) form.hidden = true;
   });
 });
+
+// Reading time and posts seen count towards trust levels. While the topic page is
+// visible, the script adds up the seconds and the highest post that came into view,
+// and reports them every half minute and when the page is hidden (keepalive lets the
+// last report leave with the page). The server clamps both.
+document.querySelectorAll("form[data-reading-report]").forEach((form) => {
+  const REPORT_EVERY_MS = 30000;
+  const highestField = form.elements.highest_post_number;
+  const secondsField = form.elements.seconds;
+  let highestSeen = 0;
+  let visibleSince = document.visibilityState === "visible" ? Date.now() : null;
+  let pendingMs = 0;
+
+  const posts = document.querySelectorAll("li.post[id^='post-']");
+  if ("IntersectionObserver" in window) {
+    const observer = new IntersectionObserver((entries) => {
+      entries.forEach((entry) => {
+        if (!entry.isIntersecting) return;
+        const number = Number(entry.target.id.replace("post-", ""));
+        if (number > highestSeen) highestSeen = number;
+      });
+    });
+    posts.forEach((post) => observer.observe(post));
+  } else {
+    highestSeen = Number(highestField.value);
+  }
+
+  const collect = () => {
+    if (visibleSince !== null) {
+      pendingMs += Date.now() - visibleSince;
+      visibleSince = document.visibilityState === "visible" ? Date.now() : null;
+    }
+  };
+  const report = () => {
+    collect();
+    const seconds = Math.floor(pendingMs / 1000);
+    if (seconds < 1 && highestSeen === 0) return;
+    pendingMs -= seconds * 1000;
+    highestField.value = String(highestSeen);
+    secondsField.value = String(seconds);
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+      keepalive: true,
+    }).catch(() => {});
+  };
+  setInterval(() => {
+    if (document.visibilityState === "visible") report();
+  }, REPORT_EVERY_MS);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") {
+      report();
+    } else {
+      visibleSince = Date.now();
+    }
+  });
+});

@@ -1,0 +1,1 @@
+"""Acting on members: warnings, silences and suspensions, with their history."""

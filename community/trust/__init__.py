@@ -1,0 +1,1 @@
+"""Trust levels: reading and visit stats, automatic promotion, per-level posting limits."""
