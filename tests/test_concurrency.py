@@ -24,8 +24,9 @@ from sqlalchemy import delete, func, insert, select
 from community.accounts.models import Role, User
 from community.extensions import db
 from community.ideas.models import Idea, IdeaVote
+from community.moderation.models import AuditAction, AuditEntry, PostFlag
 from community.spaces.models import IdeaBoard, Space
-from community.topics.models import Post, Topic, TopicKind
+from community.topics.models import Post, ReviewState, Topic, TopicKind
 from tests import factories
 from tests.conftest import make_test_app
 
@@ -218,3 +219,78 @@ def test_fifty_threads_resubmitting_the_same_forty_replies_make_forty_posts(
     )
     assert sorted(post.post_number for post in posts) == list(range(1, FORMS + 2))
     assert counters == (FORMS + 1, FORMS + 1, FORMS + 1)
+
+
+def test_approvals_and_flags_sent_at_once_act_once(busy_app, database_url, report_figure):
+    """Each of 20 held posts approved 10 times at once, and one post flagged 10 times
+    at once by each of 5 members: every approval a 302 and each post published once
+    (one audit row, counted once); at most one flag per member, the post hidden once
+    its third flag lands, and from then on a 404 to those who had not flagged it (a
+    hidden post is not theirs to see)."""
+    held_posts, flaggers = 20, 5
+    with busy_app.app_context():
+        space = db.session.get(Space, busy_app.config["test_space_id"])
+        space.approves_new_member_posts = True
+        db.session.commit()
+        newcomer = factories.make_user(username=f"{PREFIX}-newcomer")
+        post_ids = [
+            factories.first_post(factories.make_topic(space, author=newcomer)).id
+            for _ in range(held_posts)
+        ]
+        spammer = factories.make_user(username=f"{PREFIX}-spammer", trust_level=1)
+        spam_id = factories.first_post(factories.make_topic(space, author=spammer)).id
+        flagger_ids = [
+            factories.make_user(username=f"{PREFIX}-flagger{n}", trust_level=1).id
+            for n in range(flaggers)
+        ]
+        space_id = space.id
+    moderator = _signed_in(busy_app, busy_app.config["test_admin_id"])
+    flagging = [_signed_in(busy_app, flagger_id) for flagger_id in flagger_ids]
+
+    def approve(post_id: int) -> tuple[str, int]:
+        return "approve", moderator.post(f"/review/posts/{post_id}/approve").status_code
+
+    def flag(client: object) -> tuple[str, int]:
+        return "flag", client.post(f"/p/{spam_id}/flag", data={"reason": "spam"}).status_code
+
+    statuses, seconds = _in_threads(
+        [lambda post_id=post_id: approve(post_id) for _ in range(RESUBMITS) for post_id in post_ids]
+        + [lambda client=client: flag(client) for _ in range(RESUBMITS) for client in flagging]
+    )
+
+    with busy_app.app_context():
+        approvals = db.session.scalar(
+            select(func.count(AuditEntry.id)).where(
+                AuditEntry.action == AuditAction.POST_APPROVE, AuditEntry.space_id == space_id
+            )
+        )
+        published = db.session.scalar(
+            select(func.count(Post.id)).where(
+                Post.id.in_(post_ids), Post.review_state == ReviewState.PUBLISHED
+            )
+        )
+        flags = db.session.scalar(
+            select(func.count(PostFlag.id)).where(PostFlag.post_id == spam_id)
+        )
+        spam_state = db.session.get(Post, spam_id).review_state
+        topic_count = db.session.get(Space, space_id).topic_count
+        # The log is append-only for the application; the test's own rows go by hand.
+        db.session.execute(delete(AuditEntry.__table__).where(AuditEntry.space_id == space_id))
+        db.session.commit()
+    database = "postgresql" if database_url.startswith("postgresql") else "sqlite"
+    attempts = (held_posts + flaggers) * RESUBMITS
+    server_errors = sum(n for (_, status), n in statuses.items() if str(status).startswith("5"))
+    report_figure(
+        f"FIGURE review-storm db={database} threads={THREADS} attempts={attempts} "
+        f"approvals={approvals}/{held_posts} flags={flags} 5xx={server_errors} "
+        f"seconds={seconds:.1f}"
+    )
+    assert statuses[("approve", 302)] == held_posts * RESUBMITS
+    assert {status for kind, status in statuses if kind == "flag"} <= {302, 404}
+    assert sum(statuses.values()) == attempts
+    assert (approvals, published) == (held_posts, held_posts)
+    # Three flags hide it; on PostgreSQL a fourth may land in the same instant.
+    assert busy_app.config["FLAGS_TO_HIDE"] <= flags <= flaggers
+    assert spam_state is ReviewState.HIDDEN
+    # The held topics counted once each; the spam topic counted out when hidden.
+    assert topic_count == held_posts
