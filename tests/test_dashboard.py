@@ -27,6 +27,7 @@ from community.extensions import db
 from community.ideas import services as idea_services
 from community.ideas.models import Idea, IdeaStatus, IdeaVote
 from community.invites.models import Invite, InviteUse
+from community.moderation.models import FlagOutcome, FlagReason, PostFlag
 from community.spaces import services as space_services
 from community.spaces.models import IdeaBoard, JoinRequest, JoinRequestStatus
 from community.topics.models import TopicKind
@@ -365,6 +366,51 @@ def test_needs_attention_lists_what_waits_too_long(world):
     staff_groups = {g.kind: g for g in attention.needs_attention(_scope(world, "employee"), rules)}
     assert staff_groups["join_requests"].total == 0
     assert staff_groups["questions"].total == 1
+
+
+def test_needs_attention_lists_flagged_posts_to_those_who_decide_them(world):
+    now = utcnow()
+    flaggers = [factories.make_user(username=f"flagger{n}", trust_level=1) for n in range(3)]
+
+    def flagged(space, title, *, count, resolved=False, author="member"):
+        topic = factories.make_topic(world.spaces[space], author=world.user(author), title=title)
+        post = factories.first_post(topic)
+        for number, flagger in enumerate(flaggers[:count]):
+            db.session.add(
+                PostFlag(
+                    post_id=post.id,
+                    flagger_id=flagger.id,
+                    reason=FlagReason.SPAM,
+                    created_at=now - timedelta(hours=10 - number),
+                    resolved_at=now if resolved else None,
+                    outcome=FlagOutcome.DISAGREED if resolved else None,
+                )
+            )
+        return post
+
+    public_post = flagged("public", "Flagged in public", count=2)
+    flagged("public", "Flags already decided", count=3, resolved=True)
+    flagged("employee", "Flagged among staff", count=1, author="employee")
+    db.session.commit()
+
+    groups = {
+        g.kind: g for g in attention.needs_attention(_scope(world, "admin"), AttentionRules())
+    }
+    flags = groups["flags"]
+    assert flags.total == 2
+    assert [item.title for item in flags.items] == ["Flagged in public", "Flagged among staff"]
+    first = flags.items[0]
+    assert (first.endpoint, first.anchor) == ("review.index", f"flagged-{public_post.id}")
+    assert first.note == f"2 flags in {world.spaces['public'].name}"
+    assert first.since == now - timedelta(hours=10)  # the oldest open flag
+    # The space filter narrows it like every other item.
+    in_public = attention.flagged_posts_waiting(
+        _scope(world, "admin", space=world.spaces["public"]), AttentionRules()
+    )
+    assert in_public.total == 1
+    # An employee who moderates nothing decides no flags: nothing is listed to them.
+    employee = attention.flagged_posts_waiting(_scope(world, "employee"), AttentionRules())
+    assert employee.total == 0
 
 
 def test_needs_attention_shows_the_first_items_and_counts_the_rest(world):

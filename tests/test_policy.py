@@ -830,7 +830,10 @@ def test_moderated_spaces_clause_agrees_with_can_moderate_space(world, persona):
 def test_topic_posts_clause_agrees_with_can_read_post(world, persona):
     viewer = _viewer(world, persona)
     topic = factories.make_topic(world.spaces["public"], author=world.user("admin"))
-    authors = [user for user in world.users.values() if user is not None and user.is_confirmed]
+    # Every persona who may write here (the silenced and suspended may not) authors a reply.
+    authors = [
+        user for user in world.users.values() if user is not None and policy.can_reply(user, topic)
+    ]
     posts = [factories.make_reply(topic, author=author) for author in authors]
     for number, post in enumerate(posts):
         post.review_state = list(ReviewState)[number % len(ReviewState)]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from community import policy
 from community.answers import queries as answer_queries
@@ -20,8 +20,9 @@ from community.dashboard.queries import Scope
 from community.database import utcnow
 from community.extensions import db
 from community.ideas.models import CLOSED_STATUSES, Idea
+from community.moderation.models import PostFlag
 from community.spaces.models import JoinRequest, JoinRequestStatus, Space
-from community.topics.models import Topic
+from community.topics.models import Post, Topic
 
 ITEMS_PER_GROUP = 10
 
@@ -64,12 +65,13 @@ class AttentionGroup:
     total: int = 0
 
 
-def _first_rows(statement: Select) -> tuple[list, int]:
-    """The first ``ITEMS_PER_GROUP`` rows of ``statement`` and how many match in all."""
+def _first_rows(statement: Select, *, whole_rows: bool = False) -> tuple[list, int]:
+    """The first ``ITEMS_PER_GROUP`` rows of ``statement`` and how many match in all:
+    each row's first entity, or with ``whole_rows`` the row itself."""
     rows = db.session.execute(
         statement.add_columns(func.count().over().label("total")).limit(ITEMS_PER_GROUP)
     ).all()
-    return [row[0] for row in rows], (rows[0].total if rows else 0)
+    return [row if whole_rows else row[0] for row in rows], (rows[0].total if rows else 0)
 
 
 def questions_waiting(scope: Scope, rules: AttentionRules) -> AttentionGroup:
@@ -170,11 +172,60 @@ def join_requests_waiting(scope: Scope, rules: AttentionRules) -> AttentionGroup
     )
 
 
+def flagged_posts_waiting(scope: Scope, rules: AttentionRules) -> AttentionGroup:
+    """Posts with open flags in the spaces the viewer moderates (they decide them in
+    the review queue), the oldest flag first. A post hidden by its flags is still
+    listed: waiting for a moderator is what makes it need attention."""
+    open_flags = (
+        select(
+            PostFlag.post_id,
+            func.min(PostFlag.created_at).label("first_flag"),
+            func.count().label("flags"),
+        )
+        .where(PostFlag.resolved_at.is_(None))
+        .group_by(PostFlag.post_id)
+        .subquery()
+    )
+    statement = (
+        select(Post, open_flags.c.first_flag, open_flags.c.flags)
+        .join(open_flags, open_flags.c.post_id == Post.id)
+        .join(Post.topic)
+        .join(Topic.space)
+        .where(
+            Post.deleted_at.is_(None),
+            Topic.deleted_at.is_(None),
+            policy.moderated_spaces_clause(scope.viewer),
+            *scope.spaces(),
+        )
+        .options(contains_eager(Post.topic).contains_eager(Topic.space))
+        .order_by(open_flags.c.first_flag, Post.id)
+    )
+    rows, total = _first_rows(statement, whole_rows=True)
+    return AttentionGroup(
+        kind="flags",
+        heading="Flagged posts waiting for a moderator",
+        action="Review",
+        total=total,
+        items=[
+            AttentionItem(
+                title=post.topic.title,
+                endpoint="review.index",
+                values={},
+                anchor=f"flagged-{post.id}",
+                since=first_flag,
+                note=f"{flags} flag{'s' if flags != 1 else ''} in {post.topic.space.name}",
+            )
+            for post, first_flag, flags, _total in rows
+        ],
+    )
+
+
 # The kinds of item, in the order the list shows them.
 ATTENTION_SOURCES: tuple[Callable[[Scope, AttentionRules], AttentionGroup], ...] = (
     questions_waiting,
     ideas_without_response,
     join_requests_waiting,
+    flagged_posts_waiting,
 )
 
 
