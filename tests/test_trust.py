@@ -363,6 +363,7 @@ def test_the_staff_view_fetches_every_figure_in_one_statement_and_agrees(world, 
     answer = factories.make_reply(question, author=member)
     answer_services.set_answer_vote(world.user("closed_member"), answer, is_voted=True)
     services.record_reading(member, question, highest_post_number=2, seconds=42)
+    db.session.refresh(member)  # the commit expired it; its reload is not a figure
 
     with count_queries(database) as statements:
         stats = queries.trust_stats(member)
