@@ -24,7 +24,7 @@ from community.topics.models import Post, TopicKind
 from community.trust import limits, queries, services
 from community.trust.models import MemberStats, MemberVisit
 from tests import factories
-from tests.conftest import csrf_token_from
+from tests.conftest import count_queries, csrf_token_from
 
 # Discourse's defaults, as config.Config has them: TestingConfig switches them off.
 REAL_LIMITS = {
@@ -390,3 +390,24 @@ def test_the_demo_loader_switches_the_limits_off_and_back_on(app, world, real_li
     assert app.config["TRUST_NEW_REPLY_INTERVAL_SECONDS"] == 30
     with pytest.raises(TooSoon):
         factories.make_reply(topic, author=member)
+
+
+def test_the_staff_view_fetches_every_figure_in_one_statement_and_agrees(world, database):
+    member = world.user("member")
+    question = factories.make_topic(
+        world.spaces["public"], author=world.user("admin"), kind=TopicKind.QUESTION
+    )
+    answer = factories.make_reply(question, author=member)
+    answer_services.set_answer_vote(world.user("closed_member"), answer, is_voted=True)
+    services.record_reading(member, question, highest_post_number=2, seconds=42)
+    db.session.refresh(member)  # the commit expired it; its reload is not a figure
+
+    with count_queries(database) as statements:
+        stats = queries.trust_stats(member)
+    assert len(statements) == 1
+    assert (stats.days_visited, stats.topics_entered, stats.posts_read) == (
+        queries.days_visited(member), queries.topics_entered(member), queries.posts_read(member),
+    )  # fmt: skip
+    assert (stats.topics_replied, stats.likes_given, stats.likes_received) == (1, 0, 1)
+    assert stats.recent_days_visited == 1
+    assert stats.is_level_set_by_hand is False

@@ -82,7 +82,6 @@ def _trust_panel(member: User, *, is_viewing_as: bool) -> dict[str, object]:
     return {
         "trust_stats": trust_queries.trust_stats(member),
         "thresholds": trust_queries.Thresholds.from_config(),
-        "member_stats": trust_queries.get_member_stats(member),
     }
 
 

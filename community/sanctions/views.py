@@ -37,7 +37,6 @@ def _render(member: User, *, status: int = 200, **failed: object) -> ResponseRet
         suspension=queries.sanction_in_force(member, SanctionKind.SUSPENSION),
         stats=trust_queries.trust_stats(member),
         thresholds=trust_queries.Thresholds.from_config(),
-        member_stats=trust_queries.get_member_stats(member),
         lift_form=forms.LiftForm(),
         describe_end=services.describe_end,
         **shown,

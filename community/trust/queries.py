@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import distinct, func, or_, select
+from sqlalchemy import case, distinct, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from community.accounts.models import User
 from community.answers.models import AnswerVote
@@ -61,53 +63,57 @@ class TrustStats:
     recent_days_visited: int
     recent_topics_replied: int
     recent_posts_flagged: int
+    is_level_set_by_hand: bool = False
 
 
-def days_visited(member: User, *, since: datetime | None = None) -> int:
+# Each figure is a scalar subquery, so the staff's view fetches all of them in one
+# statement and the evaluation fetches only those it needs.
+
+
+def _days_visited(member: User, since: datetime | None) -> ScalarSelect[int]:
     query = select(func.count()).where(MemberVisit.user_id == member.id)
     if since is not None:
         query = query.where(MemberVisit.day >= since.date())
-    return db.session.scalar(query) or 0
+    return query.scalar_subquery()
 
 
-def topics_entered(member: User) -> int:
-    return db.session.scalar(select(func.count()).where(TopicRead.user_id == member.id)) or 0
+def _topics_entered(member: User) -> ScalarSelect[int]:
+    return select(func.count()).where(TopicRead.user_id == member.id).scalar_subquery()
 
 
-def posts_read(member: User) -> int:
-    """The highest post seen in each topic, summed (positions are clamped to the
-    topic's posts when written, so nothing counts twice or beyond what exists)."""
-    total = db.session.scalar(
-        select(func.sum(TopicRead.last_read_post_number)).where(TopicRead.user_id == member.id)
+def _posts_read(member: User) -> ScalarSelect[int]:
+    return (
+        select(func.coalesce(func.sum(TopicRead.last_read_post_number), 0))
+        .where(TopicRead.user_id == member.id)
+        .scalar_subquery()
     )
-    return int(total or 0)
 
 
-def reading_seconds(member: User) -> int:
-    seconds = db.session.scalar(
-        select(MemberStats.reading_seconds).where(MemberStats.user_id == member.id)
+def _reading_seconds(member: User) -> ScalarSelect[int]:
+    return (
+        select(func.coalesce(func.max(MemberStats.reading_seconds), 0))
+        .where(MemberStats.user_id == member.id)
+        .scalar_subquery()
     )
-    return seconds or 0
 
 
-def topics_replied(member: User, *, since: datetime | None = None) -> int:
-    """Distinct topics the member replied in (their own post, not the first)."""
+def _topics_replied(member: User, since: datetime | None) -> ScalarSelect[int]:
     query = select(func.count(distinct(Post.topic_id))).where(
         Post.author_id == member.id, Post.post_number > 1, Post.deleted_at.is_(None)
     )
     if since is not None:
         query = query.where(Post.created_at >= since)
-    return db.session.scalar(query) or 0
+    return query.scalar_subquery()
 
 
-def likes_given(member: User) -> int:
+def _likes_given(member: User) -> ColumnElement[int]:
     """Hearth has no likes: votes for answers and for ideas stand in for them."""
     answers = select(func.count()).where(AnswerVote.user_id == member.id).scalar_subquery()
     ideas = select(func.count()).where(IdeaVote.user_id == member.id).scalar_subquery()
-    return db.session.scalar(select(answers + ideas)) or 0
+    return answers + ideas
 
 
-def likes_received(member: User) -> int:
+def _likes_received(member: User) -> ColumnElement[int]:
     answers = (
         select(func.count())
         .select_from(AnswerVote)
@@ -122,25 +128,62 @@ def likes_received(member: User) -> int:
         .where(Topic.author_id == member.id)
         .scalar_subquery()
     )
-    return db.session.scalar(select(answers + ideas)) or 0
+    return answers + ideas
+
+
+def _value(column: ColumnElement[int]) -> int:
+    return int(db.session.scalar(select(column)) or 0)
+
+
+def days_visited(member: User, *, since: datetime | None = None) -> int:
+    return _value(_days_visited(member, since))
+
+
+def topics_entered(member: User) -> int:
+    return _value(_topics_entered(member))
+
+
+def posts_read(member: User) -> int:
+    """The highest post seen in each topic, summed (positions are clamped to the
+    topic's posts when written, so nothing counts twice or beyond what exists)."""
+    return _value(_posts_read(member))
+
+
+def reading_seconds(member: User) -> int:
+    return _value(_reading_seconds(member))
+
+
+def topics_replied(member: User, *, since: datetime | None = None) -> int:
+    """Distinct topics the member replied in (their own post, not the first)."""
+    return _value(_topics_replied(member, since))
+
+
+def likes_given(member: User) -> int:
+    return _value(_likes_given(member))
+
+
+def likes_received(member: User) -> int:
+    return _value(_likes_received(member))
+
+
+def _posts_flagged(member: User, since: datetime) -> ScalarSelect:
+    return (
+        select(func.count(distinct(PostFlag.post_id)))
+        .join(Post, Post.id == PostFlag.post_id)
+        .where(
+            Post.author_id == member.id,
+            PostFlag.created_at >= since,
+            or_(PostFlag.outcome.is_(None), PostFlag.outcome != FlagOutcome.DISAGREED),
+        )
+        .scalar_subquery()
+    )
 
 
 def flagged_posts_count(member: User, *, since: datetime) -> int:
     """The member's posts that others flagged since ``since``, the flags a moderator
     turned down (disagreed) left out: the one place the regular level's "no more than
     N posts flagged" reads. Flags still open count, as Discourse's do."""
-    return (
-        db.session.scalar(
-            select(func.count(distinct(PostFlag.post_id)))
-            .join(Post, Post.id == PostFlag.post_id)
-            .where(
-                Post.author_id == member.id,
-                PostFlag.created_at >= since,
-                or_(PostFlag.outcome.is_(None), PostFlag.outcome != FlagOutcome.DISAGREED),
-            )
-        )
-        or 0
-    )
+    return _value(_posts_flagged(member, since))
 
 
 def regular_window_start(thresholds: Thresholds, *, now: datetime | None = None) -> datetime:
@@ -148,20 +191,42 @@ def regular_window_start(thresholds: Thresholds, *, now: datetime | None = None)
 
 
 def trust_stats(member: User, thresholds: Thresholds | None = None) -> TrustStats:
-    """Every figure at once, for the staff's view of a member and the full evaluation."""
+    """Every figure at once, in one statement, for the staff's view of a member."""
     thresholds = thresholds or Thresholds.from_config()
     since = regular_window_start(thresholds)
+    by_hand = (
+        select(func.coalesce(func.max(case((MemberStats.is_level_set_by_hand, 1), else_=0)), 0))
+        .where(MemberStats.user_id == member.id)
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        select(
+            _days_visited(member, None),
+            _topics_entered(member),
+            _posts_read(member),
+            _reading_seconds(member),
+            _topics_replied(member, None),
+            _likes_given(member),
+            _likes_received(member),
+            _days_visited(member, since),
+            _topics_replied(member, since),
+            _posts_flagged(member, since),
+            by_hand,
+        )
+    ).one()
+    figures = [int(value or 0) for value in row]
     return TrustStats(
-        days_visited=days_visited(member),
-        topics_entered=topics_entered(member),
-        posts_read=posts_read(member),
-        reading_minutes=reading_seconds(member) // 60,
-        topics_replied=topics_replied(member),
-        likes_given=likes_given(member),
-        likes_received=likes_received(member),
-        recent_days_visited=days_visited(member, since=since),
-        recent_topics_replied=topics_replied(member, since=since),
-        recent_posts_flagged=flagged_posts_count(member, since=since),
+        days_visited=figures[0],
+        topics_entered=figures[1],
+        posts_read=figures[2],
+        reading_minutes=figures[3] // 60,
+        topics_replied=figures[4],
+        likes_given=figures[5],
+        likes_received=figures[6],
+        recent_days_visited=figures[7],
+        recent_topics_replied=figures[8],
+        recent_posts_flagged=figures[9],
+        is_level_set_by_hand=bool(figures[10]),
     )
 
 
