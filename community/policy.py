@@ -657,8 +657,9 @@ def require_review_post(viewer: Viewer, post: Post) -> None:
 
 
 def flag_min_trust_level() -> int:
-    """The trust level from which members may flag (``FLAG_MIN_TRUST_LEVEL``)."""
-    return int(current_app.config["FLAG_MIN_TRUST_LEVEL"])
+    """The trust level from which members may flag (``FLAG_MIN_TRUST_LEVEL``;
+    level 1, basic, by default as in Discourse)."""
+    return _level_setting("FLAG_MIN_TRUST_LEVEL", TrustLevel.BASIC)
 
 
 def can_flag_post(viewer: Viewer, post: Post) -> bool:
