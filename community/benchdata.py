@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 
 from community.accounts.models import Role, User
 from community.answers.models import AnswerVote
@@ -255,7 +255,19 @@ class _Seeder:
         self.ideas(plans)
         self.answer_votes(plans)
         db.session.commit()
+        self.analyze()
         return self.report
+
+    def analyze(self) -> None:
+        """Give the query planners statistics, as a live database would have them.
+
+        PostgreSQL's autovacuum would gather them within minutes; SQLite never does on its
+        own, and without them it picks the space index for the home page's recent topics
+        and sorts every topic (0.1 s a request at 200,000 posts instead of 1 ms).
+        """
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        self.say(f"statistics gathered (ANALYZE) ({time.monotonic() - self.clock:.1f} s)")
 
     def moment(self, days_ago: float) -> datetime:
         return self.now - timedelta(days=days_ago)

@@ -35,7 +35,7 @@ from community.spaces import services as space_services
 from community.spaces.models import IdeaBoard, JoinRequest, MembershipRole
 from community.topics.models import TopicKind
 from tests import factories
-from tests.conftest import PERSONAS, SPACE_KINDS, csrf_token_from
+from tests.conftest import PERSONAS, SPACE_KINDS, csrf_token_from, page_with_csrf_token
 from tests.mail import sent_mail
 from tests.test_policy import (
     DASHBOARD,
@@ -690,7 +690,7 @@ def test_leak_matrix_every_route_role_and_space_kind(
 
     for persona in PERSONAS:
         client = client_as(persona)
-        token = csrf_token_from(client.get("/").text)
+        token = csrf_token_from(page_with_csrf_token(client, "/"))
         session_cookie = client.get_cookie("session").value
         missing_404s: dict[tuple[str, str], str] = {}
         session = Session(client, database, session_cookie, token)

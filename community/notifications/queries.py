@@ -198,6 +198,29 @@ def topic_news(viewer: Viewer, topics: list[Topic]) -> dict[int, TopicNews]:
     return news
 
 
+def _may_count(viewer: User, space_ids: list[int]) -> ColumnElement[bool]:
+    """Topics of these spaces that the member watches, or in them that they track or
+    watch: the only ones whose level can count. Said this way (each branch holds the
+    spaces, so no other condition on topics.space_id tempts the planner) SQLite reads the
+    member's few watches by index, then topics by key, instead of every topic of the
+    spaces (55 ms at 200,000 posts on the home page, for a member who tracks nothing)."""
+    watched = aliased(Topic)
+    return or_(
+        Topic.space_id.in_(
+            select(SpaceWatch.space_id).where(
+                SpaceWatch.user_id == viewer.id,
+                SpaceWatch.space_id.in_(space_ids),
+                SpaceWatch.level.in_([level.value for level in COUNTING_LEVELS]),
+            )
+        ),
+        Topic.id.in_(
+            select(TopicWatch.topic_id)
+            .join(watched, watched.id == TopicWatch.topic_id)
+            .where(TopicWatch.user_id == viewer.id, watched.space_id.in_(space_ids))
+        ),
+    )
+
+
 def space_news(viewer: Viewer, spaces: list[Space]) -> dict[int, int]:
     """How many topics have news for the viewer in each of these spaces (one query)."""
     if not viewer.is_authenticated or not spaces:
@@ -206,7 +229,7 @@ def space_news(viewer: Viewer, spaces: list[Space]) -> dict[int, int]:
     statement = (
         joined.with_only_columns(Topic.space_id, func.count(Topic.id))
         .where(
-            Topic.space_id.in_(sorted({space.id for space in spaces})),
+            _may_count(viewer, sorted({space.id for space in spaces})),
             counted,
             or_(and_(read.id.is_not(None), exists().where(unread_posts)), is_new),
         )
