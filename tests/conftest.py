@@ -166,13 +166,13 @@ def client(app: Flask, database: sa.Connection) -> FlaskClient:
     return app.test_client()
 
 
-def page_with_csrf_token(client_: FlaskClient, url: str) -> str:
+def page_with_csrf_token(client_: FlaskClient, url: str, **request: object) -> str:
     """The page at ``url``, or, for a signed-out visitor, whose pages open no session and
     so carry no token, the sign-in page: the token the browser would hold."""
-    page = client_.get(url).text
+    page = client_.get(url, **request).text
     if 'name="csrf_token"' in page or 'name="csrf-token"' in page:
         return page
-    return client_.get("/login").text
+    return client_.get("/login", **request).text
 
 
 def csrf_token_from(html: str) -> str:
