@@ -13,7 +13,7 @@ from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError
 
-from community import demo
+from community import benchdata, demo
 from community.accounts import services as account_services
 from community.backup import BackupRefused, backup_sqlite
 from community.dashboard import services as dashboard_services
@@ -74,6 +74,46 @@ def demo_command() -> None:
     for username, _display_name, email, role, is_employee, note in demo.DEMO_USERS:
         badges = role + (", employee" if is_employee else "")
         click.echo(f"  {username:<8} {email:<32} {badges:<20} {note}")
+
+
+@hearth.command("seed-bench")
+@click.option("--spaces", default=benchdata.Sizes.spaces, show_default=True)
+@click.option("--topics", default=benchdata.Sizes.topics, show_default=True)
+@click.option("--posts", default=benchdata.Sizes.posts, show_default=True)
+@click.option("--members", default=benchdata.Sizes.members, show_default=True)
+@click.option(
+    "--scale",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="Multiply topics and posts (10: 2,000,000 posts).",
+)
+@click.option("--seed", default=benchdata.DEFAULT_SEED, show_default=True, help="Random seed.")
+@click.option("--force", is_flag=True, help="Delete the content there is first (never production).")
+def seed_bench_command(
+    spaces: int, topics: int, posts: int, members: int, scale: int, seed: int, force: bool
+) -> None:
+    """Fill an empty database with the standard benchmark data set."""
+    sizes = benchdata.Sizes(spaces, topics, posts, members).scaled(scale)
+    click.echo(
+        f"seed-bench: {sizes.spaces} spaces, {sizes.topics:,} topics, {sizes.posts:,} posts, "
+        f"{sizes.members:,} members into {db.engine.url.render_as_string(hide_password=True)}"
+    )
+    try:
+        report = benchdata.seed_bench(
+            sizes,
+            force=force,
+            is_production=current_app.config.get("ENV_NAME") == "production",
+            seed=seed,
+            password_hash=account_services.hash_password(benchdata.BENCH_PASSWORD),
+            progress=click.echo,
+        )
+    except (benchdata.SeedRefused, ValueError) as refusal:
+        raise click.ClickException(str(refusal)) from refusal
+    click.echo(
+        f"Seeded in {report.seconds:.1f} s. Sign in as {benchdata.BENCH_USERNAME} / "
+        f"{benchdata.BENCH_PASSWORD} (employee, member of every closed space)."
+    )
 
 
 @hearth.command("send-mail")

@@ -9,10 +9,27 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Request, Response, current_app, g
+from flask import Flask, Request, Response, current_app, g, request, session
 from flask_login import current_user
 
 HSTS_MAX_AGE = 63_072_000  # two years, as the HSTS preload list asks
+# Pages a shared cache (a reverse proxy, a CDN) may keep for anonymous readers: an
+# anonymous visitor reads only public spaces, so such a page holds nothing private.
+# Short, so a moderator's removal leaves every cache within a minute.
+ANONYMOUS_CACHE_SECONDS = 30
+ANONYMOUSLY_CACHEABLE_ENDPOINTS = frozenset(
+    {
+        "spaces.home",
+        "spaces.show",
+        "topics.show",
+        "ideas.board",
+        "ideas.roadmap",
+        "tags.index",
+        "tags.show",
+        "search.index",
+        "profiles.show",
+    }
+)
 # The routes that take a file; every other request keeps MAX_CONTENT_LENGTH.
 UPLOAD_ENDPOINTS = frozenset({"profiles.upload_avatar"})
 
@@ -84,7 +101,24 @@ def set_security_headers(response: Response) -> Response:
     if current_user.is_authenticated and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Vary"] = "Cookie"
+    elif _is_anonymously_cacheable(response):
+        response.headers["Cache-Control"] = f"public, max-age={ANONYMOUS_CACHE_SECONDS}"
+        # A signed-in reader (a session cookie) must never get the anonymous copy.
+        response.headers["Vary"] = "Cookie"
     return response
+
+
+def _is_anonymously_cacheable(response: Response) -> bool:
+    """A public page as anyone signed out sees it, and nothing of this visitor's in it."""
+    if request.method != "GET" or response.status_code != 200:
+        return False
+    if request.endpoint not in ANONYMOUSLY_CACHEABLE_ENDPOINTS:
+        return False
+    if "Cache-Control" in response.headers:
+        return False
+    # A page that put something in the visitor's session (a CSRF token for a form on
+    # it, a flashed message) is theirs alone.
+    return not session.modified and not session.get("_flashes")
 
 
 def init_security(app: Flask) -> None:

@@ -167,6 +167,15 @@ def client(app: Flask, database: sa.Connection) -> FlaskClient:
     return app.test_client()
 
 
+def page_with_csrf_token(client_: FlaskClient, url: str, **request: object) -> str:
+    """The page at ``url``, or, for a signed-out visitor, whose pages open no session and
+    so carry no token, the sign-in page: the token the browser would hold."""
+    page = client_.get(url, **request).text
+    if 'name="csrf_token"' in page or 'name="csrf-token"' in page:
+        return page
+    return client_.get("/login", **request).text
+
+
 def csrf_token_from(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
         r'name="csrf-token" content="([^"]+)"', html
@@ -180,8 +189,8 @@ def post_form(client: FlaskClient):
     """POST a form as a browser would: fetch a page for its CSRF token first."""
 
     def post(client_: FlaskClient, url: str, data: dict) -> object:
-        page = client_.get("/")
-        return client_.post(url, data={**data, "csrf_token": csrf_token_from(page.text)})
+        page = page_with_csrf_token(client_, "/")
+        return client_.post(url, data={**data, "csrf_token": csrf_token_from(page)})
 
     return post
 

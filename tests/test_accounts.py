@@ -32,7 +32,7 @@ from community.extensions import db
 from community.mail import Message
 from community.topics.models import Topic
 from tests import factories
-from tests.conftest import PERSONAS, csrf_token_from, sign_in
+from tests.conftest import PERSONAS, csrf_token_from, page_with_csrf_token, sign_in
 from tests.mail import forget_mail, sent_mail
 
 NEW_PASSWORD = "an entirely different passphrase"
@@ -48,7 +48,7 @@ ACCOUNT_EXISTS = "An account with that e-mail or username exists."
 
 def post(client, url, data=None, **kwargs):
     """POST a form as a browser would, with the CSRF token of a page just loaded."""
-    token = csrf_token_from(client.get(HOME).text)
+    token = csrf_token_from(page_with_csrf_token(client, HOME))
     return client.post(url, data={**(data or {}), "csrf_token": token}, **kwargs)
 
 

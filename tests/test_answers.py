@@ -18,7 +18,7 @@ from community.spaces.models import Space
 from community.topics import services as topic_services
 from community.topics.models import Post, Topic, TopicKind
 from tests import factories
-from tests.conftest import count_queries, csrf_token_from
+from tests.conftest import count_queries, csrf_token_from, page_with_csrf_token
 
 
 def _question(world, *, space="public", author="member", title="How do I pair a bulb?"):
@@ -28,7 +28,7 @@ def _question(world, *, space="public", author="member", title="How do I pair a 
 
 
 def _post_button(client, topic_id, path, data):
-    token = csrf_token_from(client.get(f"/t/{topic_id}").text)
+    token = csrf_token_from(page_with_csrf_token(client, f"/t/{topic_id}"))
     return client.post(path, data={**data, "csrf_token": token})
 
 
@@ -37,7 +37,7 @@ def _post_button(client, topic_id, path, data):
 
 def test_new_topic_form_creates_a_question_when_the_type_is_question(client_as, world):
     client = client_as("member")
-    token = csrf_token_from(client.get("/s/town-square/new").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/s/town-square/new"))
     response = client.post(
         "/s/town-square/new",
         data={"kind": "question", "title": "Why is my hub blinking?", "body": "Amber.",
@@ -51,7 +51,7 @@ def test_new_topic_form_creates_a_question_when_the_type_is_question(client_as, 
 
 def test_new_topic_form_refuses_a_kind_that_is_not_offered(client_as, world):
     client = client_as("member")
-    token = csrf_token_from(client.get("/s/town-square/new").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/s/town-square/new"))
     response = client.post(
         "/s/town-square/new",
         data={"kind": "idea", "title": "Not yet", "body": "Ideas come later.", "csrf_token": token},
@@ -204,7 +204,7 @@ def test_answer_vote_answers_json_for_scripts_and_redirects_without_them(client_
     question = _question(world)
     answer = factories.make_reply(question, author=world.user("employee"))
     client = client_as("closed_member")
-    token = csrf_token_from(client.get(f"/t/{question.id}").text)
+    token = csrf_token_from(page_with_csrf_token(client, f"/t/{question.id}"))
 
     as_json = client.post(
         f"/p/{answer.id}/vote",

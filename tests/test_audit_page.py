@@ -15,7 +15,7 @@ from community.extensions import db
 from community.moderation.audit import record_audit
 from community.moderation.models import AuditAction, AuditEntry, AuditTarget
 from tests import factories
-from tests.conftest import PERSONAS, count_queries, csrf_token_from
+from tests.conftest import PERSONAS, count_queries, csrf_token_from, page_with_csrf_token
 from tests.test_leak_matrix import ROUTES, _seed_canaries
 
 
@@ -207,7 +207,7 @@ def test_no_route_changes_or_deletes_an_audit_row(app, database, world, client_a
 
     before = existing_rows()
     client = client_as("admin")
-    token = csrf_token_from(client.get("/").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/"))
     touching = []
 
     def watch(conn, cursor, statement, parameters, context, executemany) -> None:

@@ -20,7 +20,7 @@ from community.profiles import avatars
 from community.profiles import services as profile_services
 from community.profiles.models import FieldVisibility, ProfileAvatar
 from tests import factories
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, page_with_csrf_token
 
 GPS_CANARY = "GPSCANARY-Rue-de-la-Paix"
 
@@ -152,7 +152,7 @@ def test_files_over_the_byte_limit_are_refused_with_the_limit():
 def _upload(client, data: bytes, *, filename: str, mimetype: str):
     """POST a file as a browser would. The body is encoded here, in memory: the test
     client spools large ones to a temporary file it does not close."""
-    token = csrf_token_from(client.get("/account/profile").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/account/profile"))
     boundary, body = encode_multipart(
         {
             "csrf_token": token,
@@ -212,7 +212,7 @@ def test_avatar_follows_its_visibility_and_the_members_visibility(client_as, wor
 
 def test_upload_body_limit_is_raised_for_the_avatar_route_only(app, client_as):
     client = client_as("member")
-    token = csrf_token_from(client.get("/account/profile").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/account/profile"))
     two_megabytes = b"x" * (2 * 1024 * 1024)
     assert two_megabytes.__len__() > app.config["MAX_CONTENT_LENGTH"]
     # The avatar route reads it, and says it is not a picture.
@@ -236,7 +236,7 @@ def test_removing_the_avatar_deletes_it(client_as, world):
     member = world.user("member")
     profile_services.set_avatar(member, data=picture("PNG"))
     client = client_as("member")
-    token = csrf_token_from(client.get("/account/profile").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/account/profile"))
     assert client.post(
         "/account/profile/avatar/remove", data={"csrf_token": token}
     ).status_code == (302)

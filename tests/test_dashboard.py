@@ -32,7 +32,7 @@ from community.spaces import services as space_services
 from community.spaces.models import IdeaBoard, JoinRequest, JoinRequestStatus
 from community.topics.models import TopicKind
 from tests import factories
-from tests.conftest import count_queries, csrf_token_from
+from tests.conftest import count_queries, csrf_token_from, page_with_csrf_token
 from tests.mail import sent_mail
 
 # Four whole weeks in the past: Monday 5 October to Sunday 1 November 2026.
@@ -595,7 +595,7 @@ def test_pages_other_than_charts_allow_no_inline_style(client_as):
 
 
 def _post(client, url, data):
-    token = csrf_token_from(client.get("/dashboard").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/dashboard"))
     return client.post(url, data={**data, "csrf_token": token})
 
 
@@ -615,7 +615,7 @@ def test_staff_opt_in_and_out_of_the_weekly_summary(client_as, world):
 
 def test_members_cannot_opt_in(client_as, world):
     client = client_as("moderator")
-    token = csrf_token_from(client.get("/").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/"))
     response = client.post("/dashboard/summary", data={"value": "on", "csrf_token": token})
     assert response.status_code == 404
     assert db.session.scalar(select(func.count()).select_from(SummarySubscription)) == 0

@@ -25,7 +25,7 @@ from community.profiles import services as profile_services
 from community.spaces.models import Space
 from community.topics.models import Post, Topic
 from tests import factories
-from tests.conftest import csrf_token_from, sign_in
+from tests.conftest import csrf_token_from, page_with_csrf_token, sign_in
 from tests.test_export import references_to_users
 
 
@@ -257,7 +257,7 @@ def test_member_deletes_their_account_and_every_session_ends(app, world):
     browser, other_device = app.test_client(), app.test_client()
     for client in (browser, other_device):
         sign_in(client, member, password=factories.RICH_PASSWORD)
-    token = csrf_token_from(browser.get("/account/delete").text)
+    token = csrf_token_from(page_with_csrf_token(browser, "/account/delete"))
     stale_cookie = browser.get_cookie("session").value
 
     wrong = browser.post(
@@ -284,7 +284,7 @@ def test_admin_deletes_a_member_with_a_reason_kept_without_their_name(app, world
                                  email="sam.spammer@example.com")  # fmt: skip
     victim_id = victim.id
     url = f"/admin/members/{victim_id}/delete"
-    token = csrf_token_from(admin.get(url).text)
+    token = csrf_token_from(page_with_csrf_token(admin, url))
 
     no_reason = admin.post(url, data={"csrf_token": token, "password": factories.PASSWORD})
     assert no_reason.status_code == 422

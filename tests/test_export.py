@@ -24,7 +24,7 @@ from community.profiles import export
 from community.profiles import services as profile_services
 from community.profiles.models import DataExport
 from tests import factories
-from tests.conftest import PERSONAS, SPACE_KINDS, csrf_token_from, sign_in
+from tests.conftest import PERSONAS, SPACE_KINDS, csrf_token_from, page_with_csrf_token, sign_in
 from tests.test_leak_matrix import _seed_canaries
 from tests.test_policy import READ
 
@@ -169,7 +169,7 @@ def test_other_members_content_and_identities_stay_out(rich, files, world):
 
 
 def _request_export(client, password: str = factories.RICH_PASSWORD):
-    token = csrf_token_from(client.get("/account/export").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/account/export"))
     return client.post("/account/export", data={"csrf_token": token, "password": password})
 
 

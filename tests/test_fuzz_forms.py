@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from community.extensions import db
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, page_with_csrf_token
 from tests.test_leak_matrix import ROUTES, Objects, _seed_canaries
 
 FIELD_NAMES = [
@@ -58,7 +58,7 @@ def test_form_never_errors_when_given_random_input(
     rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
     path = rule.build(ROUTES[endpoint].fill(kind_objects), append_unknown=False)[1]
     client = client_as(persona)
-    token = csrf_token_from(client.get("/").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/"))
     session_cookie = client.get_cookie("session").value
 
     @settings(

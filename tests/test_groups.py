@@ -14,12 +14,12 @@ from community.moderation.models import AuditAction, AuditEntry
 from community.notifications.models import Notification
 from community.spaces.models import JoinRequestStatus, Visibility
 from tests import factories
-from tests.conftest import count_queries, csrf_token_from, sign_in
+from tests.conftest import count_queries, csrf_token_from, page_with_csrf_token, sign_in
 from tests.mail import sent_mail
 
 
 def _post(client, path, data=None):
-    token = csrf_token_from(client.get("/").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/"))
     return client.post(path, data={**(data or {}), "csrf_token": token})
 
 

@@ -592,31 +592,6 @@ def test_board_of_a_space_without_ideas_is_404(world, client_as):
     assert client_as("admin").get("/s/town-square/ideas").status_code == 404
 
 
-def test_board_query_count_is_the_same_for_5_and_30_ideas(board, world, client_as, database):
-    client = client_as("member")
-
-    def add(count: int) -> None:
-        for _ in range(count):
-            author = factories.make_user()
-            idea = make_idea(board, author, tags=None)
-            idea_services.set_idea_vote(world.user("member"), idea, is_voted=True)
-
-    def measure() -> list[str]:
-        client.get("/s/town-square/ideas")
-        with count_queries(database) as statements:
-            assert client.get("/s/town-square/ideas").status_code == 200
-        return list(statements)
-
-    add(5)
-    few = measure()
-    add(25)
-    many = measure()
-    assert len(few) == len(many), "\n---\n".join(many)
-    # Member, memberships, space, the page of ideas (topics and authors joined in), their
-    # tags, the member's votes among them, the header's unread notifications.
-    assert len(many) <= BOARD_MAX_QUERIES, "\n---\n".join(many)
-
-
 BOARD_MAX_QUERIES = 7
 
 
@@ -745,3 +720,69 @@ def test_status_change_records_who_and_what(board, world):
     assert stored.actor_id == world.user("employee").id
     assert (stored.old_status, stored.new_status) == (IdeaStatus.OPEN, IdeaStatus.DECLINED)
     assert stored.response_html.strip() == "<p>Not for us.</p>"
+
+
+# --- query budgets of the boards the benchmark reads (bench/run.py) -------------------------
+
+# Board, signed in: the member, their memberships, the space, the page of ideas (topics
+# and authors joined in), their tags, the member's votes among them, the header's unread
+# notifications. Sorted by recent votes it reads the same: the recent counts are a grouped
+# subquery joined in, not a query per idea. Signed out, the member's queries go.
+# Roadmap: the member, their memberships, each of the three columns with its tags (six),
+# their votes among them; the header reads the unread count from the member query.
+ROADMAP_MAX_QUERIES = 9
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "member"])
+@pytest.mark.parametrize("query", ["", "?sort=trending"])  # "" sorts by top
+def test_board_query_count_is_the_same_for_5_and_30_ideas_when_sorted(
+    board, world, client_as, database, query, persona
+):
+    client = client_as(persona)
+    voter = world.user("member")
+    path = f"/s/town-square/ideas{query}"
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            idea = make_idea(board, factories.make_user(), tags=None)
+            idea_services.set_idea_vote(voter, idea, is_voted=True)
+
+    def measure() -> list[str]:
+        client.get(path)
+        with count_queries(database) as statements:
+            page = client.get(path)
+        assert page.status_code == 200
+        return list(statements)
+
+    add(5)
+    few = measure()
+    add(25)  # a full page of 30
+    many = measure()
+    assert len(few) == len(many), "\n---\n".join(many)
+    assert len(many) <= BOARD_MAX_QUERIES, "\n---\n".join(many)
+
+
+def test_roadmap_query_count_is_the_same_for_5_and_30_ideas_a_column(
+    board, world, client_as, database
+):
+    client = client_as("member")
+    admin = world.user("admin")
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            for status in (IdeaStatus.PLANNED, IdeaStatus.IN_PROGRESS, IdeaStatus.SHIPPED):
+                idea = make_idea(board, factories.make_user(), tags=None)
+                idea_services.set_idea_status(admin, idea, status=status)
+
+    def measure() -> list[str]:
+        client.get("/roadmap")
+        with count_queries(database) as statements:
+            assert client.get("/roadmap").status_code == 200
+        return list(statements)
+
+    add(5)
+    few = measure()
+    add(25)
+    many = measure()
+    assert len(few) == len(many), "\n---\n".join(many)
+    assert len(many) <= ROADMAP_MAX_QUERIES, "\n---\n".join(many)

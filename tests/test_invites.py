@@ -23,7 +23,13 @@ from community.moderation.models import AuditAction, AuditEntry
 from community.spaces import services as space_services
 from community.spaces.models import Membership, Visibility
 from tests import factories
-from tests.conftest import count_queries, csrf_token_from, make_test_app, sign_in
+from tests.conftest import (
+    count_queries,
+    csrf_token_from,
+    make_test_app,
+    page_with_csrf_token,
+    sign_in,
+)
 from tests.mail import sent_mail
 
 NEW_LINK = re.compile(r'id="new-link" type="text" readonly value="http://[^/]+(/invite/[^"]+)"')
@@ -36,19 +42,19 @@ def _link(actor, *spaces, **options):
 
 
 def _create_link(client, slug="inner-circle", **data):
-    token = csrf_token_from(client.get(f"/s/{slug}/invites").text)
+    token = csrf_token_from(page_with_csrf_token(client, f"/s/{slug}/invites"))
     response = client.post(f"/s/{slug}/invites", data={**data, "csrf_token": token})
     match = NEW_LINK.search(response.text)
     return response, match.group(1) if match else None
 
 
 def _post(client, path, data=None):
-    token = csrf_token_from(client.get("/").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/"))
     return client.post(path, data={**(data or {}), "csrf_token": token})
 
 
 def _join(client, path):
-    token = csrf_token_from(client.get(path).text)
+    token = csrf_token_from(page_with_csrf_token(client, path))
     return client.post(path, data={"csrf_token": token})
 
 
@@ -182,7 +188,9 @@ def test_invite_for_a_signed_out_person_leads_through_sign_up_into_the_space(app
               "csrf_token": csrf_token_from(signup_page.text)},
     )  # fmt: skip
     link = re.search(r"http://localhost(/confirm/\S+)", sent_mail(app)[-1].body).group(1)
-    confirmed = client.post(link, data={"csrf_token": csrf_token_from(client.get(link).text)})
+    confirmed = client.post(
+        link, data={"csrf_token": csrf_token_from(page_with_csrf_token(client, link))}
+    )
 
     assert confirmed.headers["Location"] == path  # back to the invite after confirming
     assert _join(client, path).status_code == 302
@@ -407,7 +415,7 @@ def test_member_at_trust_level_two_may_invite_to_the_community_only(world):
 
 def test_invite_by_email_sends_one_message_with_its_own_link_to_each_address(app, client_as, world):
     client = client_as("space_moderator")
-    token = csrf_token_from(client.get("/s/inner-circle/invites").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/s/inner-circle/invites"))
 
     response = client.post(
         "/s/inner-circle/invites",
@@ -433,7 +441,7 @@ def test_invite_by_email_sends_one_message_with_its_own_link_to_each_address(app
 
 def test_invite_by_email_refuses_a_bad_address_and_keeps_the_text(app, client_as, world):
     client = client_as("space_moderator")
-    token = csrf_token_from(client.get("/s/inner-circle/invites").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/s/inner-circle/invites"))
     typed = "good@example.com, not an address"
 
     response = client.post("/s/inner-circle/invites", data={"emails": typed, "csrf_token": token})

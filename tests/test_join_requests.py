@@ -15,7 +15,7 @@ from community.spaces.models import (
     Visibility,
 )
 from tests import factories
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, page_with_csrf_token
 from tests.mail import sent_mail
 
 
@@ -28,7 +28,7 @@ def closed(world):
 
 
 def _ask(client, slug="inner-circle", message="I run the Lyon user group."):
-    token = csrf_token_from(client.get(f"/s/{slug}").text)
+    token = csrf_token_from(page_with_csrf_token(client, f"/s/{slug}"))
     return client.post(f"/s/{slug}/join", data={"message": message, "csrf_token": token})
 
 
@@ -163,7 +163,7 @@ def test_join_request_double_approval_acts_once(app, world, closed):
 def test_join_request_queue_is_for_the_space_moderators(client_as, world, closed, persona, status):
     join_request = space_services.request_to_join(world.user("member"), closed, message="")
     client = client_as(persona)
-    token = csrf_token_from(client.get("/").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/"))
 
     assert client.get("/s/inner-circle/join-requests").status_code == status
     decided = client.post(f"/join-requests/{join_request.id}/approve", data={"csrf_token": token})

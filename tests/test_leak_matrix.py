@@ -37,7 +37,13 @@ from community.spaces.models import IdeaBoard, JoinRequest, MembershipRole
 from community.topics import services as topic_services
 from community.topics.models import ReviewState, TopicKind
 from tests import factories
-from tests.conftest import PERSONAS, SIGNED_OUT_PERSONAS, SPACE_KINDS, csrf_token_from
+from tests.conftest import (
+    PERSONAS,
+    SIGNED_OUT_PERSONAS,
+    SPACE_KINDS,
+    csrf_token_from,
+    page_with_csrf_token,
+)
 from tests.mail import sent_mail
 from tests.test_policy import (
     DASHBOARD,
@@ -826,7 +832,7 @@ def test_leak_matrix_every_route_role_and_space_kind(
 
     for persona in PERSONAS:
         client = client_as(persona)
-        token = csrf_token_from(client.get("/").text)
+        token = csrf_token_from(page_with_csrf_token(client, "/"))
         session_cookie = client.get_cookie("session").value
         missing_404s: dict[tuple[str, str], str] = {}
         session = Session(client, database, session_cookie, token)

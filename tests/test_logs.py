@@ -11,7 +11,7 @@ import pytest
 
 from community.logs import make_handler
 from tests import factories
-from tests.conftest import csrf_token_from, sign_in
+from tests.conftest import csrf_token_from, page_with_csrf_token, sign_in
 from tests.mail import sent_mail
 
 LINE = re.compile(
@@ -38,7 +38,7 @@ def _events(lines: list[str], event: str) -> list[str]:
 
 
 def _post(client, path: str, data: dict, **kwargs):
-    token = csrf_token_from(client.get("/").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/"))
     return client.post(path, data={**data, "csrf_token": token}, **kwargs)
 
 

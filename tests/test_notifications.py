@@ -28,7 +28,7 @@ from community.spaces import services as space_services
 from community.topics import services as topic_services
 from community.topics.models import Post, TopicKind
 from tests import factories
-from tests.conftest import count_queries, csrf_token_from
+from tests.conftest import count_queries, csrf_token_from, page_with_csrf_token
 
 
 def kinds_for(user) -> list[NotificationKind]:
@@ -263,7 +263,7 @@ def test_a_mention_in_a_new_topic_notifies(world):
 def test_preview_links_mentions_as_saving_would_where_the_post_goes(world, client_as):
     topic = factories.make_topic(world.spaces["closed"], author=world.user("closed_member"))
     client = client_as("space_moderator")
-    token = csrf_token_from(client.get(f"/t/{topic.id}").text)
+    token = csrf_token_from(page_with_csrf_token(client, f"/t/{topic.id}"))
     body = "Hi @closedmember and @member"
     there = client.post("/preview", data={"body": body, "topic_id": topic.id, "csrf_token": token})
     nowhere = client.post("/preview", data={"body": body, "csrf_token": token})

@@ -18,14 +18,14 @@ from community.onboarding.models import MemberOnboarding
 from community.spaces.models import Membership
 from community.topics import services as topic_services
 from tests import factories
-from tests.conftest import count_queries, csrf_token_from, sign_in
+from tests.conftest import count_queries, csrf_token_from, page_with_csrf_token, sign_in
 from tests.mail import sent_mail
 
 GUIDELINES = "# Be kind\n\nNo selling in public spaces. <script>alert(1)</script>"
 
 
 def _post(client, path, data=None):
-    token = csrf_token_from(client.get("/").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/"))
     return client.post(path, data={**(data or {}), "csrf_token": token})
 
 

@@ -11,14 +11,16 @@ from sqlalchemy import func, select
 
 from community.extensions import db
 from community.invites.models import Invite
-from tests.conftest import csrf_token_from, sign_in
+from tests.conftest import csrf_token_from, page_with_csrf_token, sign_in
 from tests.factories import PASSWORD
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 def _post_form(client, path, data, *, address="10.0.0.1", headers=None):
-    token = csrf_token_from(client.get(path, environ_base={"REMOTE_ADDR": address}).text)
+    token = csrf_token_from(
+        page_with_csrf_token(client, path, environ_base={"REMOTE_ADDR": address})
+    )
     return client.post(
         path,
         data={**data, "csrf_token": token},
@@ -129,7 +131,9 @@ def test_posting_limits_space_out_topics_and_replies(limited_app, world):
 
     topic_path = first.headers["Location"]
     reply = f"{topic_path}/reply"
-    token = csrf_token_from(client.get(topic_path, environ_base={"REMOTE_ADDR": "10.0.0.1"}).text)
+    token = csrf_token_from(
+        page_with_csrf_token(client, topic_path, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    )
     replies = [
         client.post(reply, data={"body": f"Reply {n}", "csrf_token": token}).status_code
         for n in range(2)
@@ -204,7 +208,7 @@ def test_invite_mails_are_counted_per_address_by_the_rate_limit(limited_app, wor
     sign_in(client, world.user("space_moderator"))
 
     def invite(addresses):
-        token = csrf_token_from(client.get("/s/inner-circle/invites").text)
+        token = csrf_token_from(page_with_csrf_token(client, "/s/inner-circle/invites"))
         emails = ", ".join(f"p{n}@example.com" for n in addresses)
         return client.post(
             "/s/inner-circle/invites", data={"emails": emails, "csrf_token": token}

@@ -27,7 +27,7 @@ from community.spaces.models import Membership, MembershipRole, Space
 from community.topics import services as topic_services
 from community.topics.models import ReviewState, TopicKind
 from tests import factories
-from tests.conftest import count_queries, csrf_token_from, sign_in
+from tests.conftest import count_queries, csrf_token_from, page_with_csrf_token, sign_in
 from tests.mail import sent_to
 
 SECRET = "Zanzibarquokka"  # a word no other text in the tests holds
@@ -55,7 +55,7 @@ def _audit(action):
 
 
 def _post(client, url, data=None):
-    token = csrf_token_from(client.get("/").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/"))
     return client.post(url, data={**(data or {}), "csrf_token": token})
 
 

@@ -30,13 +30,14 @@ from community.invites.models import Invite
 from community.notifications.models import Notification, NotificationKind
 from community.profiles import services as profile_services
 from community.profiles.models import ProfileField, ProfileFieldKind
+from community.security import ANONYMOUS_CACHE_SECONDS
 from community.spaces import services as space_services
 from community.spaces.models import JoinRequest
 from community.topics import services as topic_services
 from community.topics.models import Post, Topic
 from config import BASE_DIR, ProductionConfig
 from tests import factories
-from tests.conftest import World, csrf_token_from, make_test_app
+from tests.conftest import World, csrf_token_from, make_test_app, page_with_csrf_token
 from tests.mail import forget_mail, sent_mail
 
 # The tables the CSRF check names; the checksum covers every table in the metadata.
@@ -483,7 +484,7 @@ def test_post_is_rejected_when_csrf_token_is_not_this_sessions(
     client_as, content, database, token_source
 ):
     admin = client_as("admin")
-    own_token = csrf_token_from(admin.get("/").text)
+    own_token = csrf_token_from(page_with_csrf_token(admin, "/"))
     tokens = {
         "other_session": csrf_token_from(client_as("member").get("/").text),
         # A well-formed token signed with the right key for a different session.
@@ -564,7 +565,7 @@ def test_login_redirects_on_site_when_next_points_elsewhere(client, world, raw_n
 @pytest.mark.parametrize("raw_next", OFF_SITE_NEXT)
 def test_resend_confirmation_redirects_on_site_when_next_points_elsewhere(client_as, raw_next):
     browser = client_as("unconfirmed")
-    token = csrf_token_from(browser.get("/").text)
+    token = csrf_token_from(page_with_csrf_token(browser, "/"))
     response = browser.post(
         "/confirm/resend", data={"next": unquote(raw_next), "csrf_token": token}
     )
@@ -659,3 +660,37 @@ def test_logout_answers_method_not_allowed_when_fetched_with_get(client_as):
     assert "That is not allowed here" in response.text
     # And the member is still signed in.
     assert browser.get("/account").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/s/town-square", "{topic}", "/tags", "/search?q=hello", "/roadmap"],
+)
+def test_public_pages_may_be_cached_by_shared_caches_when_viewer_is_anonymous(
+    client_as, content, path
+):
+    response = client_as("anonymous").get(path.format(topic=f"/t/{content.topic.id}"))
+
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == f"public, max-age={ANONYMOUS_CACHE_SECONDS}"
+    # The copy is the signed-out one: a request with a session cookie must not get it.
+    assert "Cookie" in response.headers["Vary"]
+    # Nothing of this visitor's is in it: no session, so no CSRF token, was handed out.
+    assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize("path", ["/", "/s/town-square", "{topic}"])
+def test_public_pages_are_private_and_not_stored_when_viewer_is_signed_in(client_as, content, path):
+    response = client_as("member").get(path.format(topic=f"/t/{content.topic.id}"))
+
+    assert "public" not in response.headers["Cache-Control"]
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("path", ["/login", "/signup", "/s/inner-circle", "/nope"])
+def test_pages_with_a_form_token_or_not_found_are_not_public_when_viewer_is_anonymous(
+    client_as, path
+):
+    response = client_as("anonymous").get(path)
+
+    assert "public" not in response.headers.get("Cache-Control", "")

@@ -19,7 +19,13 @@ from community.spaces.models import Membership, MembershipRole, Space, Visibilit
 from community.topics import services as topic_services
 from community.topics.models import Post
 from tests import factories
-from tests.conftest import PERSONAS, SIGNED_OUT_PERSONAS, SPACE_KINDS, csrf_token_from
+from tests.conftest import (
+    PERSONAS,
+    SIGNED_OUT_PERSONAS,
+    SPACE_KINDS,
+    csrf_token_from,
+    page_with_csrf_token,
+)
 from tests.test_policy import LISTED, READ
 
 CANARIES = {
@@ -36,8 +42,8 @@ NON_ADMINS = [persona for persona in PERSONAS if persona != "admin"]
 
 def post_form(client, action_url, data, *, page_url="/"):
     """POST ``data`` with the CSRF token of a page the same client fetched."""
-    page = client.get(page_url)
-    return client.post(action_url, data={**data, "csrf_token": csrf_token_from(page.text)})
+    page = page_with_csrf_token(client, page_url)
+    return client.post(action_url, data={**data, "csrf_token": csrf_token_from(page)})
 
 
 def can(table, persona, kind):

@@ -13,11 +13,11 @@ from community.tags.models import Tag
 from community.topics import services as topic_services
 from community.topics.models import Post, PostRevision, Topic, TopicKind
 from tests import factories
-from tests.conftest import count_queries, csrf_token_from
+from tests.conftest import count_queries, csrf_token_from, page_with_csrf_token
 
 
 def _new_topic(client, *, title, tags, slug="town-square"):
-    token = csrf_token_from(client.get(f"/s/{slug}/new").text)
+    token = csrf_token_from(page_with_csrf_token(client, f"/s/{slug}/new"))
     return client.post(
         f"/s/{slug}/new",
         data={"kind": "discussion", "title": title, "body": "Body text.", "tags": tags,

@@ -26,6 +26,7 @@ from tests.conftest import (
     SPACE_KINDS,
     count_queries,
     csrf_token_from,
+    page_with_csrf_token,
 )
 from tests.test_policy import MODERATE, READ
 
@@ -43,9 +44,9 @@ XSS_BODY = (
 
 def post_form(client, page_url, action_url, data):
     """POST ``data`` to ``action_url`` with the CSRF token of ``page_url``."""
-    page = client.get(page_url)
-    assert page.status_code == 200, page.status_code
-    return client.post(action_url, data={**data, "csrf_token": csrf_token_from(page.text)})
+    assert client.get(page_url).status_code == 200
+    page = page_with_csrf_token(client, page_url)
+    return client.post(action_url, data={**data, "csrf_token": csrf_token_from(page)})
 
 
 def create_topic_via_form(client, slug, *, title, body):

@@ -75,36 +75,68 @@ def list_board(
     so a keyset over a moving rank would skip or repeat ideas just the same.
     """
     policy.require_read_space(viewer, space)
-    statement = _visible_ideas(viewer).where(Idea.space_id == space.id)
+    kept = [Idea.space_id == space.id]
     if status is not None:
-        statement = statement.where(Idea.status == status)
+        kept.append(Idea.status == status)
     else:
-        statement = statement.where(Idea.merged_into_id.is_(None))
+        kept.append(Idea.merged_into_id.is_(None))
     if tag_id is not None:
-        statement = statement.where(Topic.tags.any(Tag.id == tag_id))
+        kept.append(Topic.tags.any(Tag.id == tag_id))
+    page = min(max(page, 1), MAX_BOARD_PAGE)
+    statement = _visible_ideas(viewer).where(*kept)
     if sort == "trending":
-        since = utcnow() - timedelta(days=TRENDING_DAYS)
-        recent = (
-            select(IdeaVote.topic_id, func.count(IdeaVote.id).label("recent_votes"))
-            .where(IdeaVote.created_at >= since)
-            .group_by(IdeaVote.topic_id)
-            .subquery()
-        )
-        recent_votes = func.coalesce(recent.c.recent_votes, 0)
-        statement = statement.outerjoin(recent, recent.c.topic_id == Idea.topic_id).order_by(
-            recent_votes.desc(), Idea.vote_count.desc(), Idea.topic_id.desc()
-        )
+        statement = _by_recent_votes(viewer, space, kept, page=page, per_page=per_page)
     elif sort == "new":
         statement = statement.order_by(Idea.created_at.desc(), Idea.topic_id.desc())
     elif sort == "updated":
         statement = statement.order_by(Topic.last_posted_at.desc(), Idea.topic_id.desc())
     else:
         statement = statement.order_by(Idea.vote_count.desc(), Idea.topic_id.desc())
-    page = min(max(page, 1), MAX_BOARD_PAGE)
-    rows = list(
-        db.session.scalars(statement.limit(per_page + 1).offset((page - 1) * per_page)).unique()
-    )
+    if sort != "trending":
+        statement = statement.limit(per_page + 1).offset((page - 1) * per_page)
+    rows = list(db.session.scalars(statement).unique())
     return BoardPage(ideas=rows[:per_page], page=page, has_next=len(rows) > per_page)
+
+
+def _by_recent_votes(
+    viewer: Viewer, space: Space, kept: list[ColumnElement[bool]], *, page: int, per_page: int
+) -> Select:
+    """The board by votes of the last TRENDING_DAYS, then by all votes.
+
+    Every idea of the board is ranked (its recent votes are a grouped subquery), so the
+    page's ids are chosen first, from the bare rows, and only those 31 ideas are then
+    loaded with their topics and authors: joined before the sort, each of the board's
+    ideas would be (PostgreSQL hash-joined all users for 2,300 ideas at 200,000 posts).
+    The recent votes counted are those of this board's ideas only, read by the
+    (topic_id, created_at) index, rather than every vote of the community.
+    """
+    since = utcnow() - timedelta(days=TRENDING_DAYS)
+    recent = (
+        select(IdeaVote.topic_id, func.count(IdeaVote.id).label("recent_votes"))
+        .where(
+            IdeaVote.created_at >= since,
+            IdeaVote.topic_id.in_(select(Idea.topic_id).where(Idea.space_id == space.id)),
+        )
+        .group_by(IdeaVote.topic_id)
+        .subquery()
+    )
+    recent_votes = func.coalesce(recent.c.recent_votes, 0)
+    ranked = (
+        select(Idea.topic_id, recent_votes.label("recent_votes"), Idea.vote_count)
+        .join(Topic, Topic.id == Idea.topic_id)
+        .outerjoin(recent, recent.c.topic_id == Idea.topic_id)
+        .where(policy.visible_topics_clause(viewer), *kept)
+        .order_by(recent_votes.desc(), Idea.vote_count.desc(), Idea.topic_id.desc())
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
+        .subquery()
+    )
+    return (
+        select(Idea)
+        .join(ranked, ranked.c.topic_id == Idea.topic_id)
+        .options(joinedload(Idea.topic).joinedload(Topic.author))
+        .order_by(ranked.c.recent_votes.desc(), ranked.c.vote_count.desc(), Idea.topic_id.desc())
+    )
 
 
 def voted_topic_ids(viewer: Viewer, topic_ids: list[int]) -> frozenset[int]:

@@ -80,7 +80,7 @@ def board(slug: str) -> ResponseReturnValue:
         statuses=list(IdeaStatus),
         voted=queries.voted_topic_ids(current_user, [idea.topic_id for idea in page.ideas]),
         votes_left=services.votes_left(current_user, space),
-        vote_form=forms.IdeaVoteForm(),
+        vote_form=forms.IdeaVoteForm() if current_user.is_authenticated else None,
     )
 
 
@@ -194,5 +194,6 @@ def roadmap() -> ResponseReturnValue:
         "ideas/roadmap.html",
         roadmap=plan,
         voted=queries.voted_topic_ids(current_user, topic_ids),
-        vote_form=forms.IdeaVoteForm(),
+        # Signed out: no form, so no CSRF token and no session (the page stays cacheable).
+        vote_form=forms.IdeaVoteForm() if current_user.is_authenticated else None,
     )

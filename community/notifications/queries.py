@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, union_all
 from sqlalchemy.orm import aliased, joinedload
 
 from community import policy
@@ -172,8 +172,10 @@ def _news_parts(viewer: User):  # a tuple of SQL pieces for the two queries belo
         Topic.created_at >= since,
         or_(Topic.author_id.is_(None), Topic.author_id != viewer.id),
     )
+    # Readable, not deleted: topic_news says it with policy's clause; space_news inside
+    # _may_count, where the planner still reads watches first.
     counted = and_(
-        policy.visible_topics_clause(viewer),
+        Topic.deleted_at.is_(None),
         level.in_([level.value for level in COUNTING_LEVELS]),
         # Nothing can be new in a topic untouched since it was last read (or since
         # the member began tracking): an index range instead of a scan.
@@ -189,13 +191,45 @@ def topic_news(viewer: Viewer, topics: list[Topic]) -> dict[int, TopicNews]:
     joined, _read, unread_posts, is_new, counted = _news_parts(viewer)
     unread = select(func.count(Post.id)).where(unread_posts).scalar_subquery()
     statement = joined.with_only_columns(Topic.id, unread, is_new).where(
-        Topic.id.in_(sorted({topic.id for topic in topics})), counted
+        Topic.id.in_(sorted({topic.id for topic in topics})),
+        policy.visible_topics_clause(viewer),
+        counted,
     )
     news = {}
     for topic_id, count, fresh in db.session.execute(statement):
         if count or fresh:
             news[topic_id] = TopicNews(unread=count or 0, is_new=bool(fresh))
     return news
+
+
+def _may_count(viewer: User, space_ids: list[int]) -> ColumnElement[bool]:
+    """Topics of these spaces that the member watches, or in them that they track or
+    watch: the only ones whose level can count. Said this way (each branch holds the
+    spaces, so no other condition on topics.space_id tempts the planner) SQLite reads the
+    member's few watches by index, then topics by key, instead of every topic of the
+    spaces (55 ms at 200,000 posts on the home page, for a member who tracks nothing).
+    Readability is checked here too (the SQL twin of can_read_space, on the watches), so
+    no condition on topics.space_id is left for the planner to prefer."""
+    watched = aliased(Topic)
+    in_tracked_space = aliased(Topic)
+    readable = select(Space.id).where(policy.readable_spaces_clause(viewer))
+    tracked_spaces = select(SpaceWatch.space_id).where(
+        SpaceWatch.user_id == viewer.id,
+        SpaceWatch.space_id.in_(space_ids),
+        SpaceWatch.space_id.in_(readable),
+        SpaceWatch.level.in_([level.value for level in COUNTING_LEVELS]),
+    )
+    candidates = union_all(
+        select(in_tracked_space.id).where(in_tracked_space.space_id.in_(tracked_spaces)),
+        select(TopicWatch.topic_id)
+        .join(watched, watched.id == TopicWatch.topic_id)
+        .where(
+            TopicWatch.user_id == viewer.id,
+            watched.space_id.in_(space_ids),
+            watched.space_id.in_(readable),
+        ),
+    )
+    return Topic.id.in_(candidates)
 
 
 def space_news(viewer: Viewer, spaces: list[Space]) -> dict[int, int]:
@@ -206,7 +240,7 @@ def space_news(viewer: Viewer, spaces: list[Space]) -> dict[int, int]:
     statement = (
         joined.with_only_columns(Topic.space_id, func.count(Topic.id))
         .where(
-            Topic.space_id.in_(sorted({space.id for space in spaces})),
+            _may_count(viewer, sorted({space.id for space in spaces})),
             counted,
             or_(and_(read.id.is_not(None), exists().where(unread_posts)), is_new),
         )

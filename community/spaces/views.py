@@ -66,7 +66,8 @@ def show(slug: str) -> ResponseReturnValue:
         filters=topic_queries.TOPIC_FILTERS,
         news=notification_queries.topic_news(current_user, page.pinned + page.topics),
         watch_level=notification_services.space_watch_level(current_user, space),
-        watch_form=notification_forms.SpaceWatchForm(),
+        # Signed out: no form, so no CSRF token and no session (the page stays cacheable).
+        watch_form=notification_forms.SpaceWatchForm() if current_user.is_authenticated else None,
     )
 
 

@@ -162,21 +162,34 @@ def render_topic_page(
                 if topic.is_question
                 else frozenset()
             ),
-            reply_form=reply_form or forms.ReplyForm(),
             idea=_idea_panel(topic, idea_forms),
             watch_level=notification_services.watch_level(current_user, topic),
-            watch_form=notification_forms.WatchForm(),
-            read_form=notification_forms.ReadTopicForm(),
             counting_levels=COUNTING_LEVELS,
-            toggle_form=forms.ToggleForm(),
-            delete_form=forms.DeleteForm(),
-            accept_form=answer_forms.AcceptForm(),
-            vote_form=answer_forms.VoteForm(),
-            reading_form=trust_forms.ReadingReportForm(),
+            **_member_forms(reply_form),
         ),
         status,
         headers or {},
     )
+
+
+def _member_forms(reply_form: forms.ReplyForm | None) -> dict[str, object]:
+    """The topic page's forms, for a signed-in reader only.
+
+    Making a form makes its CSRF token, which opens a session: a signed-out reader, who
+    can use none of them, gets none, so the page stays public and cacheable.
+    """
+    if not current_user.is_authenticated:
+        return {}
+    return {
+        "reply_form": reply_form or forms.ReplyForm(),
+        "watch_form": notification_forms.WatchForm(),
+        "read_form": notification_forms.ReadTopicForm(),
+        "toggle_form": forms.ToggleForm(),
+        "delete_form": forms.DeleteForm(),
+        "accept_form": answer_forms.AcceptForm(),
+        "vote_form": answer_forms.VoteForm(),
+        "reading_form": trust_forms.ReadingReportForm(),
+    }
 
 
 def _idea_panel(topic: Topic, failed_forms: dict[str, object]) -> dict | None:
@@ -192,6 +205,14 @@ def _idea_panel(topic: Topic, failed_forms: dict[str, object]) -> dict | None:
         "has_voted": idea_queries.has_voted(current_user, topic),
         "votes_left": idea_services.votes_left(current_user, topic.space),
         "notes": idea_queries.list_notes(current_user, topic),
+        **_idea_forms(topic, failed_forms),
+    }
+
+
+def _idea_forms(topic: Topic, failed_forms: dict[str, object]) -> dict[str, object]:
+    if not current_user.is_authenticated:
+        return {}  # signed out: no forms, no session (see _member_forms)
+    return {
         "vote_form": idea_forms.IdeaVoteForm(),
         "status_form": failed_forms.get("status_form")
         or idea_forms.IdeaStatusForm(data={"status": topic.idea.status.value}),

@@ -25,7 +25,7 @@ from playwright.sync_api import Error as PlaywrightError
 from community.accounts.models import Role
 from tests import factories
 from tests.browser.conftest import LiveServer
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, page_with_csrf_token
 
 pytestmark = pytest.mark.browser
 
@@ -101,7 +101,7 @@ def _title_for(payload: str) -> str:
 
 def _signed_in_client(live_server: LiveServer, username: str):
     client = live_server.app.test_client()
-    token = csrf_token_from(client.get("/login").text)
+    token = csrf_token_from(page_with_csrf_token(client, "/login"))
     response = client.post(
         "/login", data={"login": username, "password": PASSWORD, "csrf_token": token}
     )
@@ -118,7 +118,7 @@ def _post_corpus(live_server: LiveServer, payloads: list[str]) -> tuple[list[str
 
     space_slugs = []
     for index, payload in enumerate(payloads[:SPACE_NAME_PAYLOADS]):
-        token = csrf_token_from(admin_client.get("/admin/spaces/new").text)
+        token = csrf_token_from(page_with_csrf_token(admin_client, "/admin/spaces/new"))
         slug = f"xss-space-{index}"
         response = admin_client.post(
             "/admin/spaces/new",
@@ -142,7 +142,7 @@ def _post_corpus(live_server: LiveServer, payloads: list[str]) -> tuple[list[str
     topic_pages = []
     for index, payload in enumerate(payloads):
         slug = space_slugs[index % len(space_slugs)]
-        token = csrf_token_from(admin_client.get(f"/s/{slug}/new").text)
+        token = csrf_token_from(page_with_csrf_token(admin_client, f"/s/{slug}/new"))
         response = admin_client.post(
             f"/s/{slug}/new",
             data={"title": _title_for(payload), "body": payload, "csrf_token": token},
@@ -152,7 +152,7 @@ def _post_corpus(live_server: LiveServer, payloads: list[str]) -> tuple[list[str
 
     showcase_pages = []
     for start in range(0, len(payloads), PAYLOADS_PER_SHOWCASE):
-        token = csrf_token_from(admin_client.get(f"/s/{space_slugs[0]}/new").text)
+        token = csrf_token_from(page_with_csrf_token(admin_client, f"/s/{space_slugs[0]}/new"))
         response = admin_client.post(
             f"/s/{space_slugs[0]}/new",
             data={"title": f"Showcase {start}", "body": "Bodies follow.", "csrf_token": token},
@@ -160,7 +160,7 @@ def _post_corpus(live_server: LiveServer, payloads: list[str]) -> tuple[list[str
         showcase = response.headers["Location"]
         showcase_pages.append(showcase)
         for payload in payloads[start : start + PAYLOADS_PER_SHOWCASE]:
-            token = csrf_token_from(admin_client.get(showcase).text)
+            token = csrf_token_from(page_with_csrf_token(admin_client, showcase))
             response = admin_client.post(
                 f"{showcase}/reply", data={"body": payload, "csrf_token": token}
             )
@@ -172,7 +172,7 @@ def _post_corpus(live_server: LiveServer, payloads: list[str]) -> tuple[list[str
     for index, payload in enumerate(payloads[:DISPLAY_NAME_PAYLOADS]):
         username = f"xssname{index}"
         client = live_server.app.test_client()
-        token = csrf_token_from(client.get("/signup").text)
+        token = csrf_token_from(page_with_csrf_token(client, "/signup"))
         client.post(
             "/signup",
             data={
@@ -185,11 +185,11 @@ def _post_corpus(live_server: LiveServer, payloads: list[str]) -> tuple[list[str
         )
         confirmation = live_server.link_in_last_mail_to(f"{username}@example.org")
         path = re.sub(r"^https?://[^/]+", "", confirmation)
-        token = csrf_token_from(client.get(path).text)
+        token = csrf_token_from(page_with_csrf_token(client, path))
         client.post(path, data={"csrf_token": token})
-        token = csrf_token_from(client.get(topic_pages[index]).text)
+        token = csrf_token_from(page_with_csrf_token(client, topic_pages[index]))
         client.post(f"{topic_pages[index]}/reply", data={"body": "me too", "csrf_token": token})
-        token = csrf_token_from(client.get("/account/profile").text)
+        token = csrf_token_from(page_with_csrf_token(client, "/account/profile"))
         response = client.post(
             "/account/profile",
             data={
@@ -205,7 +205,7 @@ def _post_corpus(live_server: LiveServer, payloads: list[str]) -> tuple[list[str
     # Group names and descriptions, shown on the groups list and each group's page.
     group_pages = []
     for index, payload in enumerate(payloads[-GROUP_NAME_PAYLOADS:]):
-        token = csrf_token_from(admin_client.get("/admin/groups/new").text)
+        token = csrf_token_from(page_with_csrf_token(admin_client, "/admin/groups/new"))
         response = admin_client.post(
             "/admin/groups/new",
             data={"name": f"{index} {payload}"[:60], "description": payload, "csrf_token": token},
