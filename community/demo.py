@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from community.accounts.models import Role, User
+from community.accounts.models import Role, TrustLevel, User
 from community.accounts.services import hash_password
 from community.database import utcnow
 from community.demo_content import (
@@ -39,6 +39,7 @@ from community.groups import services as group_services
 from community.ideas import services as idea_services
 from community.ideas.models import Idea, IdeaStatus, IdeaStatusChange, IdeaVote
 from community.invites.models import Invite, InviteUse
+from community.moderation import review_services
 from community.notifications import services as notification_services
 from community.notifications.models import MailStatus, Notification, OutgoingMail, WatchLevel
 from community.onboarding import services as onboarding_services
@@ -55,7 +56,7 @@ from community.spaces.models import (
 )
 from community.tags.models import Tag
 from community.topics import services as topic_services
-from community.topics.models import Post, TopicKind
+from community.topics.models import Post, Topic, TopicKind
 from community.trust import limits
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "load_demo_data"]
@@ -184,6 +185,8 @@ def _load_demo_data(progress: Callable[[str], object]) -> bool:
         notification_services.set_space_watch_level(
             users[username], spaces[slug], WatchLevel(level)
         )
+    _load_moderation(users, spaces, now, password_hash)
+    progress("  trust levels, a partner's first post waiting for approval, a flagged reply")
     _settle_notifications(now)
     progress(f"  {len(DEMO_SPACE_WATCHES)} space watch levels; notifications of the history")
     _load_profiles(users)
@@ -208,6 +211,59 @@ def _load_groups(users: dict[str, User], spaces: dict[str, Space]) -> None:
         groups[name] = group
     for name, username, message in DEMO_GROUP_REQUESTS:
         group_services.request_group_membership(users[username], groups[name], message=message)
+
+
+def _load_moderation(
+    users: dict[str, User], spaces: dict[str, Space], now: datetime, password_hash: str
+) -> None:
+    """What a moderator finds in the review queue: the Partner Network approves new
+    members' posts and a newly invited installer's first topic waits there; a reply in
+    Product Help carries two flags (one short of hiding it)."""
+    # Months of reading and posting: the demo's members have earned trust level 2
+    # (they post at once everywhere and may flag and invite); the admin leads.
+    for user in users.values():
+        user.trust_level = TrustLevel.LEADER if user.is_admin else TrustLevel.MEMBER
+    partners = spaces["partner-network"]
+    partners.approves_new_member_posts = True
+    newcomer = _newcomer("lena", "Lena Fischer", now, password_hash)
+    spammer = _newcomer("halfpricehubs", "Half Price Hubs", now, password_hash)
+    db.session.add(Membership(space=partners, user=newcomer, role=MembershipRole.MEMBER))
+    db.session.commit()
+    users.update({newcomer.username: newcomer, spammer.username: spammer})
+    topic_services.create_topic(
+        newcomer,
+        partners,
+        title="Provisioning forty hubs for a new office building",
+        body="Hello from a new installer! Is there a way to enroll many hubs at once "
+        "with the same Wi-Fi settings, or do I set each one up in the app?",
+    )
+    first_question = db.session.scalars(
+        select(Topic).where(Topic.space_id == spaces["product-help"].id).order_by(Topic.id)
+    ).first()
+    spam = topic_services.reply_to_topic(
+        spammer,
+        first_question,
+        body="Cheap replacement hubs, half price, message me for the link.",
+    )
+    for flagger, note in (("jules", ""), ("sam", "Looks like an ad, not an answer.")):
+        review_services.flag_post(users[flagger], spam, reason="spam", note=note)
+
+
+def _newcomer(username: str, display_name: str, now: datetime, password_hash: str) -> User:
+    """A member who signed up yesterday (trust level 0) and has signed in once."""
+    user = User(
+        email=f"{username}@example.org",
+        username=username,
+        username_lower=username,
+        display_name=display_name,
+        password_hash=password_hash,
+        email_confirmed_at=now - timedelta(days=1),
+        created_at=now - timedelta(days=1),
+    )
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(MemberOnboarding(user_id=user.id, first_signed_in_at=user.created_at))
+    return user
 
 
 def _settle_notifications(now: datetime) -> None:

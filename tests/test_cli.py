@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from community import policy
+from community.accounts.models import TrustLevel, User
 from community.demo_content import (
     DEMO_GROUPS,
     DEMO_IDEAS,
@@ -17,7 +19,8 @@ from community.demo_content import (
 from community.extensions import db
 from community.groups.models import Group, GroupRequest, SpaceGroup
 from community.ideas.models import Idea, IdeaStatus, IdeaVote
-from community.moderation.models import AuditEntry
+from community.moderation import review_queries
+from community.moderation.models import AuditEntry, PostFlag
 from community.notifications.models import (
     MailStatus,
     Notification,
@@ -28,7 +31,7 @@ from community.notifications.models import (
 from community.onboarding.queries import get_settings
 from community.profiles.models import FieldVisibility, Profile, ProfileField
 from community.spaces.models import JoinRequest, Space
-from community.topics.models import Post, Topic, TopicKind
+from community.topics.models import Post, ReviewState, Topic, TopicKind
 
 
 def _count(model) -> int:
@@ -46,11 +49,31 @@ def test_demo_loads_the_community_and_prints_the_logins(app, database):
     for username, *_ in DEMO_USERS:
         assert username in result.output
     assert _count(Space) == len(DEMO_SPACES)
-    assert _count(Topic) == len(DEMO_TOPICS) + len(DEMO_IDEAS)
+    # Besides the content: the newcomer's held topic, and the flagged spam reply.
+    assert _count(Topic) == len(DEMO_TOPICS) + len(DEMO_IDEAS) + 1
     everything = DEMO_TOPICS + DEMO_IDEAS
-    assert _count(Post) == len(everything) + sum(len(t.get("replies", [])) for t in everything)
+    assert _count(Post) == (
+        len(everything) + sum(len(t.get("replies", [])) for t in everything) + 2
+    )
     assert db.session.scalar(select(func.count()).select_from(Idea)) == len(DEMO_IDEAS)
     assert _count(JoinRequest) == 1
+
+
+def test_demo_gives_the_moderators_a_review_queue(app, database):
+    app.test_cli_runner().invoke(args=["hearth", "demo"])
+
+    held = db.session.scalar(select(Topic).where(Topic.review_state == ReviewState.PENDING))
+    assert held.author.username == "lena"
+    assert held.space.slug == "partner-network"
+    assert held.space.approves_new_member_posts is True
+    flags = list(db.session.scalars(select(PostFlag)))
+    assert len(flags) == 2
+    assert {flag.post.author.username for flag in flags} == {"halfpricehubs"}
+    assert flags[0].post.review_state is ReviewState.PUBLISHED  # one flag short of hiding
+    priya = db.session.scalar(select(User).where(User.username == "priya"))
+    queue = review_queries.list_review_queue(priya)
+    assert [post.topic_id for post in queue.pending] == [held.id]
+    assert priya.trust_level == TrustLevel.MEMBER
 
 
 def test_demo_twice_changes_nothing_the_second_time(app, database):
@@ -68,15 +91,19 @@ def test_demo_twice_changes_nothing_the_second_time(app, database):
 def test_demo_counters_agree_with_the_rows_they_count(app, database):
     app.test_cli_runner().invoke(args=["hearth", "demo"])
 
+    # Counters count what readers see: a post waiting for approval is not counted yet.
+    live_topic, live_post = policy.live_topics_clause(), policy.live_posts_clause()
     for space in db.session.scalars(select(Space)):
-        topics = db.session.scalar(select(func.count(Topic.id)).where(Topic.space_id == space.id))
+        topics = db.session.scalar(
+            select(func.count(Topic.id)).where(Topic.space_id == space.id, live_topic)
+        )
         posts = db.session.scalar(
             select(func.count(Post.id))
             .join(Topic, Post.topic_id == Topic.id)
-            .where(Topic.space_id == space.id)
+            .where(Topic.space_id == space.id, live_topic, live_post)
         )
         assert (space.topic_count, space.post_count) == (topics, posts), space.slug
-    for topic in db.session.scalars(select(Topic)):
+    for topic in db.session.scalars(select(Topic).where(live_topic)):
         posts = db.session.scalar(select(func.count(Post.id)).where(Post.topic_id == topic.id))
         assert topic.post_count == posts == topic.last_post_number
 
