@@ -70,6 +70,9 @@ class Config:
     MAIL_CLAIM_LEASE_SECONDS = int(os.environ.get("MAIL_CLAIM_LEASE_SECONDS", "600"))
     MAIL_BATCH_SIZE = int(os.environ.get("MAIL_BATCH_SIZE", "50"))
     MAIL_WORKER_SLEEP_SECONDS = float(os.environ.get("MAIL_WORKER_SLEEP_SECONDS", "5"))
+    # How often `send-mail --forever` recounts the votes behind the trending sort, so
+    # that votes older than its 14 days leave it (new votes count at once).
+    RECENT_VOTES_REFRESH_SECONDS = _env_int("RECENT_VOTES_REFRESH_SECONDS", 3600)
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH))
     # werkzeug's current default (scrypt); tests swap in a cheap method for speed.

@@ -33,6 +33,7 @@ from community.accounts.models import Role, User
 from community.answers.models import AnswerVote
 from community.database import Base
 from community.extensions import db
+from community.ideas import services as idea_services
 from community.ideas.models import Idea, IdeaStatus, IdeaStatusChange, IdeaVote
 from community.spaces.models import IdeaBoard, Membership, Space, Visibility
 from community.tags.models import Tag, topic_tags
@@ -254,6 +255,8 @@ class _Seeder:
         self.finish_topics(plans)
         self.ideas(plans)
         self.answer_votes(plans)
+        # The trending sort's stored count of the last days' votes.
+        idea_services.recount_recent_votes()
         db.session.commit()
         self.analyze()
         return self.report

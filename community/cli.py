@@ -21,6 +21,7 @@ from community.dashboard.attention import AttentionRules
 from community.database import utcnow
 from community.errors import ValidationFailed
 from community.extensions import db
+from community.ideas import services as idea_services
 from community.notifications import outbox
 from community.profiles import services as profile_services
 from community.trust import services as trust_services
@@ -59,6 +60,22 @@ def trust_levels_command() -> None:
     moved = trust_services.evaluate_all(progress=click.echo)
     summary = ", ".join(f"{count} to level {level}" for level, count in sorted(moved.items()))
     click.echo(f"Trust levels evaluated: {summary or 'no changes'}.")
+
+
+def _refresh_trending() -> int:
+    started = time.monotonic()
+    updated = idea_services.recount_recent_votes()
+    db.session.commit()
+    log.info("ideas.trending_recounted ideas=%s seconds=%.2f", updated, time.monotonic() - started)
+    return updated
+
+
+@hearth.command("refresh-trending")
+def refresh_trending_command() -> None:
+    """Recount the votes of the last days behind the idea boards' trending sort (the
+    mail worker does it every RECENT_VOTES_REFRESH_SECONDS; this is for cron or now)."""
+    updated = _refresh_trending()
+    click.echo(f"Trending votes recounted for {updated:,} ideas.")
 
 
 @hearth.command("demo")
@@ -125,7 +142,11 @@ def seed_bench_command(
     help="Seconds between passes with --forever (default MAIL_WORKER_SLEEP_SECONDS).",
 )
 def send_mail_command(forever: bool, sleep: float | None) -> None:
-    """Send the queued e-mail (and due digests) once, or keep doing it with --forever."""
+    """Send the queued e-mail (and due digests) once, or keep doing it with --forever.
+
+    The worker is the site's one long-running process, so with --forever it also
+    recounts the idea boards' trending votes every RECENT_VOTES_REFRESH_SECONDS.
+    """
     if not forever:
         report = outbox.deliver_outbox(progress=click.echo)
         click.echo(f"mail: {report.summary()} pending={outbox.pending_count()}")
@@ -135,9 +156,14 @@ def send_mail_command(forever: bool, sleep: float | None) -> None:
     # SIGTERM (a service manager, `make run` ending) finishes the message in hand.
     signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
     log.info("mail.worker_started sleep=%s backend=%s", pause, current_app.config["MAIL_BACKEND"])
+    refresh_every = current_app.config["RECENT_VOTES_REFRESH_SECONDS"]
+    next_refresh = time.monotonic()
     try:
         while not stopping:
             try:
+                if time.monotonic() >= next_refresh:
+                    _refresh_trending()
+                    next_refresh = time.monotonic() + refresh_every
                 report = outbox.deliver_outbox()
             except OperationalError as error:
                 # The database went away (a restart, a lock held too long): try later.

@@ -181,6 +181,9 @@ def _load_demo_data(progress: Callable[[str], object]) -> bool:
     for index, entry in enumerate(DEMO_IDEAS):
         ideas[entry["title"]] = _load_idea(entry, users, spaces, ideas)
         progress(f"  idea {index + 1}/{len(DEMO_IDEAS)}: {entry['title'][:60]}")
+    # The votes were moved into the past: the trending counts follow them.
+    idea_services.recount_recent_votes()
+    db.session.commit()
     for slug, username, level in DEMO_SPACE_WATCHES:
         notification_services.set_space_watch_level(
             users[username], spaces[slug], WatchLevel(level)

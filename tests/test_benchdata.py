@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select, text
 
 from community import benchdata
 from community.accounts.models import User
 from community.answers.models import AnswerVote
+from community.database import utcnow
 from community.extensions import db
-from community.ideas.models import Idea, IdeaVote
+from community.ideas.models import TRENDING_DAYS, Idea, IdeaVote
 from community.markdown import render_markdown
 from community.spaces.models import Membership, Space, Visibility
 from community.topics.models import Post, Topic, TopicKind
@@ -68,6 +71,12 @@ def test_seed_bench_fills_an_empty_database_with_consistent_counters(app, databa
     assert not scalar(
         """SELECT count(*) FROM ideas WHERE vote_count != (
                SELECT count(*) FROM idea_votes WHERE idea_votes.topic_id = ideas.topic_id)"""
+    )
+    # The trending sort's stored count: some ideas were voted on lately.
+    assert scalar("SELECT count(*) FROM ideas WHERE recent_vote_count > 0")
+    since = utcnow() - timedelta(days=TRENDING_DAYS)
+    assert scalar("SELECT sum(recent_vote_count) FROM ideas") == db.session.scalar(
+        select(func.count(IdeaVote.id)).where(IdeaVote.created_at >= since)
     )
     assert not scalar(
         """SELECT count(*) FROM posts WHERE vote_count != (

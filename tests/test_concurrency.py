@@ -135,6 +135,7 @@ def test_two_thousand_members_vote_at_once_and_every_vote_counts_once(
             select(func.count(IdeaVote.id)).where(IdeaVote.topic_id == idea_id)
         )
         counter = db.session.get(Idea, idea_id).vote_count
+        trending = db.session.get(Idea, idea_id).recent_vote_count
     database = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     report_figure(
         f"FIGURE concurrent-votes db={database} threads={THREADS} votes={VOTERS} "
@@ -143,6 +144,7 @@ def test_two_thousand_members_vote_at_once_and_every_vote_counts_once(
     )
     assert statuses == Counter({302: VOTERS})
     assert rows == counter == VOTERS + 1  # and the author's own vote
+    assert trending == counter  # every vote is of today: the trending count agrees
 
 
 def test_a_write_that_waits_out_the_lock_gets_a_busy_page_and_changes_nothing(

@@ -9,6 +9,7 @@ others' content stays, every counter stays exact, and their sessions end.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -16,8 +17,9 @@ from sqlalchemy import func, select
 
 from community.accounts.models import Role, User
 from community.answers.models import AnswerVote
+from community.database import utcnow
 from community.extensions import db
-from community.ideas.models import Idea, IdeaVote
+from community.ideas.models import TRENDING_DAYS, Idea, IdeaVote
 from community.invites.models import Invite, InviteUse
 from community.moderation.models import AuditAction, AuditEntry
 from community.profiles import erasure
@@ -212,6 +214,14 @@ def counters_disagreeing() -> list[str]:
         votes = _count(select(func.count(IdeaVote.id)).where(IdeaVote.topic_id == idea.topic_id))
         if idea.vote_count != votes:
             wrong.append(f"idea {idea.topic_id}: {idea.vote_count} != {votes}")
+        recent = _count(
+            select(func.count(IdeaVote.id)).where(
+                IdeaVote.topic_id == idea.topic_id,
+                IdeaVote.created_at >= utcnow() - timedelta(days=TRENDING_DAYS),
+            )
+        )
+        if idea.recent_vote_count != recent:
+            wrong.append(f"idea {idea.topic_id} trending: {idea.recent_vote_count} != {recent}")
     for post in db.session.scalars(select(Post).where(Post.vote_count != 0)):
         votes = _count(select(func.count(AnswerVote.id)).where(AnswerVote.post_id == post.id))
         if post.vote_count != votes:

@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from community.accounts.models import User
+from community.database import utcnow
 from community.errors import ValidationFailed
 from community.extensions import db
 from community.ideas import queries as idea_queries
 from community.ideas import services as idea_services
-from community.ideas.models import Idea, IdeaStatus, IdeaStatusChange, IdeaVote
+from community.ideas.models import TRENDING_DAYS, Idea, IdeaStatus, IdeaStatusChange, IdeaVote
 from community.notifications.models import (
     Notification,
     NotificationKind,
@@ -565,10 +566,83 @@ def test_board_sorts_by_top_trending_newest_and_recently_updated(board, world, c
     assert _ordered_titles(client, "/s/town-square/ideas") == [
         "Old popular", "Recently voted", "Newest idea"
     ]  # fmt: skip
+    # Votes that aged out leave the trending count when it is recounted (the mail
+    # worker does so hourly).
+    idea_services.recount_recent_votes()
+    db.session.commit()
     assert _ordered_titles(client, "/s/town-square/ideas?sort=trending")[0] == "Recently voted"
     assert _ordered_titles(client, "/s/town-square/ideas?sort=new")[0] == "Newest idea"
     assert _ordered_titles(client, "/s/town-square/ideas?sort=updated")[0] == "Recently voted"
     assert newest.idea.vote_count == 1
+
+
+def _recent(topic):
+    db.session.refresh(topic.idea, ["recent_vote_count"])
+    return topic.idea.recent_vote_count
+
+
+def _age_votes(topic, days):
+    db.session.execute(
+        IdeaVote.__table__.update()
+        .where(IdeaVote.topic_id == topic.id)
+        .values(created_at=datetime.now(UTC) - timedelta(days=days))
+    )
+    db.session.commit()
+
+
+def test_trending_count_follows_votes_and_recounts_drop_aged_ones(board, world):
+    admin = world.user("admin")
+    idea = make_idea(board, admin, title="Counted lately")
+    other = make_idea(board, admin, title="Untouched")
+    voters = [factories.make_user(username=f"trend{n}") for n in range(3)]
+    for voter in voters:
+        idea_services.set_idea_vote(voter, idea, is_voted=True)
+    assert _recent(idea) == 4  # the author's own vote and three more, at once
+    _age_votes(idea, 20)
+    # Taking back an old vote counts again: the old ones were never recent.
+    idea_services.set_idea_vote(voters[0], idea, is_voted=False)
+    assert (idea.idea.vote_count, _recent(idea)) == (3, 0)
+    idea_services.set_idea_vote(voters[0], idea, is_voted=True)
+    assert _recent(idea) == 1
+    # Rows written in bulk (no service) join the count at the next recount; aged
+    # votes leave it; ideas with nothing recent are left alone.
+    _age_votes(idea, 15)
+    db.session.add(IdeaVote(topic_id=other.id, user_id=voters[1].id, created_at=utcnow()))
+    db.session.commit()
+    updated = idea_services.recount_recent_votes()
+    db.session.commit()
+    assert updated == 2
+    assert (_recent(idea), _recent(other)) == (0, 2)  # its author's vote and the bulk one
+    # The window is TRENDING_DAYS.
+    _age_votes(other, TRENDING_DAYS - 1)
+    idea_services.recount_recent_votes()
+    db.session.commit()
+    assert _recent(other) == 2
+
+
+def test_merging_recounts_the_trending_votes_once_per_member(board, world):
+    admin = world.user("admin")
+    source = make_idea(board, admin, title="Duplicate one")
+    target = make_idea(board, admin, title="Original one")
+    both, only_source = factories.make_user(username="both"), factories.make_user(username="src")
+    for voter in (both, only_source):
+        idea_services.set_idea_vote(voter, source, is_voted=True)
+    idea_services.set_idea_vote(both, target, is_voted=True)
+
+    idea_services.merge_idea(world.user("employee"), source, target)
+
+    # admin, both and src; nobody twice.
+    assert (target.idea.vote_count, _recent(target)) == (3, 3)
+    assert _recent(source) == 0
+
+
+def test_refresh_trending_command_recounts(app, board, world):
+    idea = make_idea(board, world.user("admin"), title="Aging idea")
+    _age_votes(idea, 30)
+    result = app.test_cli_runner().invoke(args=["hearth", "refresh-trending"])
+    assert result.exit_code == 0, result.output
+    assert "Trending votes recounted for 1 ideas." in result.output
+    assert _recent(idea) == 0
 
 
 def test_board_filters_by_status_and_tag_and_hides_merged_ideas(board, world, client_as):

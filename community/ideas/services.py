@@ -8,8 +8,10 @@ so concurrent votes never count twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from community import policy
@@ -22,6 +24,7 @@ from community.ideas.models import (
     NOTE_MAX_LENGTH,
     RESPONSE_MAX_LENGTH,
     SETTABLE_STATUSES,
+    TRENDING_DAYS,
     Idea,
     IdeaNote,
     IdeaStatus,
@@ -61,6 +64,7 @@ def start_idea(author: User, topic: Topic) -> Idea:
         space_id=topic.space_id,
         status=IdeaStatus.OPEN,
         vote_count=1,
+        recent_vote_count=1,
         created_at=topic.created_at,
     )
     db.session.add(idea)
@@ -83,6 +87,37 @@ def open_votes_on_board(user: User, space: Space) -> int:
             Idea.status.not_in([status.value for status in CLOSED_STATUSES]),
         )
     )
+
+
+def _recent_votes_of(topic_id: ColumnElement[int], *, now: datetime | None = None):
+    """The votes of the last TRENDING_DAYS of the idea ``topic_id`` names (a
+    correlated subquery, read by the (topic_id, created_at) index)."""
+    since = (now or utcnow()) - timedelta(days=TRENDING_DAYS)
+    return (
+        select(func.count(IdeaVote.id))
+        .where(IdeaVote.topic_id == topic_id, IdeaVote.created_at >= since)
+        .scalar_subquery()
+    )
+
+
+def recount_recent_votes(
+    topic_ids: Iterable[int] | None = None, *, now: datetime | None = None
+) -> int:
+    """Count the trending votes (``Idea.recent_vote_count``) again: of these ideas, or
+    of every idea that has a count or a recent vote, so that votes older than
+    TRENDING_DAYS leave the count and rows written in bulk join it. Returns the ideas
+    updated. No commit: callers commit with their change."""
+    now = now or utcnow()
+    statement = update(Idea).values(recent_vote_count=_recent_votes_of(Idea.topic_id, now=now))
+    if topic_ids is None:
+        since = now - timedelta(days=TRENDING_DAYS)
+        voted_lately = select(IdeaVote.topic_id).where(IdeaVote.created_at >= since)
+        statement = statement.where(
+            or_(Idea.recent_vote_count > 0, Idea.topic_id.in_(voted_lately))
+        )
+    else:
+        statement = statement.where(Idea.topic_id.in_(list(topic_ids)))
+    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
 
 
 def set_idea_vote(actor: User, topic: Topic, *, is_voted: bool) -> int:
@@ -109,7 +144,12 @@ def set_idea_vote(actor: User, topic: Topic, *, is_voted: bool) -> int:
             pass  # voted already: nothing to count
         else:
             db.session.execute(
-                update(Idea).where(Idea.topic_id == topic.id).values(vote_count=Idea.vote_count + 1)
+                update(Idea)
+                .where(Idea.topic_id == topic.id)
+                .values(
+                    vote_count=Idea.vote_count + 1,
+                    recent_vote_count=Idea.recent_vote_count + 1,
+                )
             )
             notifications.follow_unless_chosen(actor.id, topic.id)
     else:
@@ -120,7 +160,11 @@ def set_idea_vote(actor: User, topic: Topic, *, is_voted: bool) -> int:
             db.session.execute(
                 update(Idea)
                 .where(Idea.topic_id == topic.id)
-                .values(vote_count=Idea.vote_count - removed)
+                .values(
+                    vote_count=Idea.vote_count - removed,
+                    # The vote taken back may be older than the window: count again.
+                    recent_vote_count=_recent_votes_of(Idea.topic_id),
+                )
             )
     db.session.commit()
     db.session.refresh(idea, ["vote_count"])
@@ -267,7 +311,10 @@ def merge_idea(actor: User, source: Topic, target: Topic) -> Idea:
         db.session.execute(
             update(Idea)
             .where(Idea.topic_id == topic_id)
-            .values(vote_count=counted.scalar_subquery())
+            .values(
+                vote_count=counted.scalar_subquery(),
+                recent_vote_count=_recent_votes_of(Idea.topic_id),
+            )
         )
     notifications.copy_watchers(source.id, target.id)
     idea = source.idea

@@ -28,6 +28,7 @@ from community.accounts.models import User
 from community.answers.models import AnswerVote
 from community.database import utcnow
 from community.extensions import db
+from community.ideas import services as idea_services
 from community.ideas.models import Idea, IdeaNote, IdeaStatusChange, IdeaVote
 from community.invites.models import Invite, InviteUse
 from community.markdown import render_markdown
@@ -223,6 +224,22 @@ def _deleting_counted(
     return Rule((reference,), f"deleted; {counted.__tablename__}.{counter.key} goes down", apply)
 
 
+def _deleting_idea_votes() -> Rule:
+    """Idea votes go, off each idea's count and its trending count."""
+    counted = _deleting_counted(
+        "idea_votes.user_id", counts=IdeaVote.topic_id, counter=Idea.vote_count
+    )
+
+    def apply(job: Erasure) -> None:
+        voted = list(
+            db.session.scalars(select(IdeaVote.topic_id).where(IdeaVote.user_id == job.member_id))
+        )
+        counted.apply(job)
+        idea_services.recount_recent_votes(voted)
+
+    return Rule(counted.references, f"{counted.effect}, and so does recent_vote_count", apply)
+
+
 def _withdraw_invites(job: Erasure) -> None:
     # A link the member handed out must not keep letting people in on their word.
     db.session.execute(
@@ -242,7 +259,7 @@ RULES: tuple[Rule, ...] = (
          'kept under "former member", or removed with the topics nobody else replied to',
          _erase_content),
     Rule(("idea_notes.author_id",), "kept under \"former member\", or removed", _erase_idea_notes),
-    _deleting_counted("idea_votes.user_id", counts=IdeaVote.topic_id, counter=Idea.vote_count),
+    _deleting_idea_votes(),
     _deleting_counted("answer_votes.user_id", counts=AnswerVote.post_id, counter=Post.vote_count),
     _deleting_counted("invite_uses.user_id", counts=InviteUse.invite_id,
                       counter=Invite.use_count),
