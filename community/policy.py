@@ -42,6 +42,14 @@ def _level_setting(name: str, default: int) -> int:
     return int(current_app.config.get(name, default))
 
 
+def can_sign_in(member: User) -> bool:
+    """Start a session, or keep one: never while a suspension is in force (the
+    sign-in, confirmation and reset pages and the session loader all ask here). A
+    sign-up still waiting for approval is refused too, by
+    ``accounts.services.sign_in_refusal``, which reads its table."""
+    return not member.is_suspended
+
+
 def _may_write(viewer: Viewer) -> bool:
     """Signed in, confirmed and under no sanction: who may put words or votes on the
     site. A silenced member reads as before; a suspended one has no session at all,

@@ -912,5 +912,7 @@ def test_a_silence_or_suspension_ends_by_time_alone(world):
     assert member.is_silenced is False
     assert member.is_suspended is False
     assert policy.can_create_topic(member, world.spaces["public"]) is True
+    assert policy.can_sign_in(member) is True
     member.suspended_until = datetime.now(UTC) + timedelta(hours=1)
     assert policy.can_create_topic(member, world.spaces["public"]) is False
+    assert policy.can_sign_in(member) is False

@@ -46,7 +46,7 @@ def load_user_for_session(session_id: str) -> User | None:
     if user is None or user.session_version != version:
         return None
     # A suspension ends every open session at its next request, whatever its version.
-    if user.is_suspended:
+    if not policy.can_sign_in(user):
         return None
     return user
 

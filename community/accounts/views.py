@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
-from community import ratelimit
+from community import policy, ratelimit
 from community.accounts import forms, queries, services
 from community.accounts.models import Role
 from community.errors import ValidationFailed
@@ -113,7 +113,7 @@ def confirm(token: str) -> ResponseReturnValue:
             flash(f"Your e-mail address is confirmed. {refusal}", "info")
             return redirect(url_for("spaces.home"))
         invite_path = safe_next_url(session.get("invite_path"))
-        if user.is_suspended:
+        if not policy.can_sign_in(user):
             return _refuse_suspended(user)
         if not current_user.is_authenticated:
             _sign_in(user)
@@ -151,7 +151,7 @@ def login() -> ResponseReturnValue:
     form = forms.SignInForm()
     if form.validate_on_submit():
         user = services.authenticate(form.login.data, form.password.data)
-        if user is not None and user.is_suspended:
+        if user is not None and not policy.can_sign_in(user):
             return _refuse_suspended(user)
         # A sign-up awaiting approval is told so, only after the right password.
         refusal = services.sign_in_refusal(user) if user is not None else None
@@ -201,7 +201,7 @@ def reset_password(token: str) -> ResponseReturnValue:
         except ValidationFailed as error:
             form.add_error(error)
         else:
-            if user.is_suspended:
+            if not policy.can_sign_in(user):
                 # The new password stands; the suspension decides when it is used.
                 return _refuse_suspended(user)
             refusal = services.sign_in_refusal(user)
